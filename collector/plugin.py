@@ -1,0 +1,195 @@
+"""The plugin contract: what a source or an aggregation declares, and what the core gives it.
+
+This module is the project's most important API. A source is a folder under ``sources/`` (or an
+entry point in ``paris_collector.sources``) whose package exposes ``SOURCE``; an aggregation is
+a folder under ``aggregations/`` (or ``paris_collector.aggregations``) exposing ``AGGREGATION``.
+The core owns scheduling, retries, storage, logging and shutdown; a plugin owns ``fetch``,
+``parse`` and ``compute`` only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+if TYPE_CHECKING:
+    from structlog.typing import FilteringBoundLogger
+
+    from collector.http import HttpClient
+    from collector.settings import Settings
+
+
+class Record(BaseModel):
+    """One clean observation. Subclasses add fields; the key is (entity_id, observed_at).
+
+    ``stream`` names a sub-dataset of the source (e.g. ``arcs`` for the traffic arc
+    reference): records land in the dataset ``{source}`` or ``{source}.{stream}``.
+    ``history = False`` keeps only the latest record per entity (reference data).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    stream: ClassVar[str] = ""
+    history: ClassVar[bool] = True
+
+    entity_id: str = Field(min_length=1)
+    observed_at: AwareDatetime
+
+    @field_validator("observed_at")
+    @classmethod
+    def _to_utc(cls, value: datetime) -> datetime:
+        # Keys compare as strings: every timestamp is normalised to whole seconds in UTC.
+        return value.astimezone(UTC).replace(microsecond=0)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Invalid:
+    """A record the parser set aside, with the reason and what it saw."""
+
+    reason: str
+    data: Any
+    entity_id: str | None = None
+
+
+def validate(model: type[Record], data: Mapping[str, Any]) -> Record | Invalid:
+    """Build ``model`` from ``data``, or return an :class:`Invalid` naming the bad fields."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        reasons = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or '<record>'}: {err['msg']}"
+            for err in exc.errors()
+        )
+        entity = data.get("entity_id") if isinstance(data, Mapping) else None
+        return Invalid(reason=reasons, data=dict(data), entity_id=str(entity) if entity else None)
+
+
+class SourceError(Exception):
+    """An expected upstream failure (HTTP error, quota, bad body): logged without traceback.
+
+    ``retry_after`` (seconds) asks the core to wait at least that long before the next try.
+    """
+
+    def __init__(
+        self, message: str, *, status: int | None = None, retry_after: float | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.retry_after = retry_after
+
+
+class SourceSettings(BaseModel):
+    """Settings every source has; a plugin subclasses it to add its own.
+
+    Set from the environment as ``PARIS_SOURCES__<NAME>__<FIELD>`` or the TOML table
+    ``[sources.<name>]``.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = True
+    interval: float | None = Field(default=None, gt=0, description="seconds between runs")
+    deadline: float | None = Field(default=None, gt=0, description="seconds a run may take")
+    retention_days: int = Field(default=90, ge=1, description="silver history kept, days")
+
+
+@dataclass(frozen=True, kw_only=True)
+class FetchContext:
+    """What the core hands to ``fetch``: everything it may use for I/O and memory."""
+
+    http: HttpClient
+    settings: Any
+    app: Settings
+    state: Mapping[str, str]
+    now: datetime
+    log: FilteringBoundLogger
+
+
+@dataclass(frozen=True, kw_only=True)
+class Fetched:
+    """The raw answer of one tick. ``payload`` is archived verbatim before it is parsed.
+
+    ``state`` is saved only after silver acknowledged the write (e.g. a watermark).
+    """
+
+    payload: bytes
+    meta: Mapping[str, str] = field(default_factory=dict)
+    state: Mapping[str, str] = field(default_factory=dict)
+
+
+Parsed = Record | Invalid
+
+
+@dataclass(frozen=True, kw_only=True)
+class Source:
+    """A source plugin. ``name`` is its folder's name and part of every storage key."""
+
+    name: str
+    description: str
+    interval: timedelta
+    records: tuple[type[Record], ...]
+    fetch: Callable[[FetchContext], Awaitable[Fetched | None]]
+    parse: Callable[[bytes], Iterable[Parsed]]
+    settings: type[SourceSettings] = SourceSettings
+    licence: str = ""
+    attribution: str = ""
+    disabled_reason: Callable[[Settings, Any], str | None] | None = None
+    """Return why the source cannot run with these settings (e.g. a missing token)."""
+
+    def datasets(self) -> tuple[str, ...]:
+        return tuple(dataset_name(self.name, model) for model in self.records)
+
+
+def dataset_name(source: str, model: type[Record]) -> str:
+    """The storage name of a record type: ``source`` or ``source.stream``."""
+    return f"{source}.{model.stream}" if model.stream else source
+
+
+@dataclass(frozen=True, kw_only=True)
+class Window:
+    """The time span an aggregation run covers: ``start`` (exclusive) to ``end`` (inclusive)."""
+
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class Inputs:
+    """Silver records handed to ``compute``: per dataset, the latest snapshot and the window."""
+
+    latest: Mapping[str, Sequence[Mapping[str, Any]]]
+    window: Mapping[str, Sequence[Mapping[str, Any]]]
+    settings: Any
+    now: datetime
+
+
+class AggregationSettings(BaseModel):
+    """Settings every aggregation has (``PARIS_AGGREGATIONS__<NAME>__<FIELD>``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = True
+    interval: float | None = Field(default=None, gt=0, description="seconds between runs")
+    window_hours: float | None = Field(default=None, gt=0, description="hours of history read")
+    retention_days: int = Field(default=365, ge=1, description="gold history kept, days")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Aggregation:
+    """An aggregation plugin: a pure ``compute`` over silver records into one gold result."""
+
+    name: str
+    description: str
+    inputs: tuple[str, ...]
+    """Datasets read (``source`` or ``source.stream``); checked against the sources at startup."""
+    interval: timedelta
+    window: timedelta
+    output: type[BaseModel]
+    compute: Callable[[Inputs, Window], BaseModel]
+    settings: type[AggregationSettings] = AggregationSettings
+    latest_inputs: tuple[str, ...] = ()
+    """Datasets of which the latest snapshot is read (default: none, only the window)."""

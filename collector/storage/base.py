@@ -1,0 +1,229 @@
+"""One storage interface, two backends (files + SQLite, S3 + DynamoDB), identical behaviour.
+
+:class:`Store` is the daemon's asynchronous side (it writes); :class:`Reader` is the readers'
+synchronous side (the API and the dashboard only read). Both backends are held to the same
+behaviour by ``tests/storage/test_conformance.py``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Self
+
+import orjson
+
+
+class StorageError(Exception):
+    """Storage could not take or give data (unreachable, throttled, read-only...)."""
+
+
+class BadCursor(ValueError):
+    """A pagination token that this reader did not issue."""
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """A silver record as stored: its dataset, key, JSON data and the bronze object it came from."""
+
+    dataset: str
+    entity_id: str
+    observed_at: str
+    data: Mapping[str, Any]
+    raw_key: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reject:
+    """A record set aside by the parser, with its reason and a pointer to its raw payload."""
+
+    source: str
+    raw_key: str
+    index: int
+    reason: str
+    data: Any
+    at: str
+
+
+@dataclass(frozen=True, slots=True)
+class GoldPoint:
+    """One run of an aggregation: its result for one window."""
+
+    aggregation: str
+    window_start: str
+    window_end: str
+    ran_at: str
+    data: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    items: list[dict[str, Any]]
+    next: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RawObject:
+    key: str
+    body: bytes
+    meta: dict[str, str] = field(default_factory=dict)
+
+
+def encode_cursor(position: Mapping[str, Any]) -> str:
+    return base64.urlsafe_b64encode(orjson.dumps(position)).decode().rstrip("=")
+
+
+def decode_cursor(token: str) -> dict[str, Any]:
+    try:
+        padded = token + "=" * (-len(token) % 4)
+        value = orjson.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (binascii.Error, orjson.JSONDecodeError, ValueError, UnicodeEncodeError):
+        raise BadCursor("not a pagination token issued by this API") from None
+    if not isinstance(value, dict):
+        raise BadCursor("not a pagination token issued by this API")
+    return value
+
+
+class Store(ABC):
+    """The daemon's storage: bronze objects, silver rows, state, rejects and gold points."""
+
+    async def __aenter__(self) -> Self:
+        await self.open()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def open(self) -> None:  # noqa: B027 - optional hook
+        """Open long-lived connections and clients."""
+
+    async def close(self) -> None:  # noqa: B027 - optional hook
+        """Release connections; always called, even after a failure."""
+
+    @abstractmethod
+    async def init(self) -> list[str]:
+        """Create buckets, tables, indexes (idempotent); return what was created."""
+
+    @abstractmethod
+    async def check(self) -> None:
+        """Raise :class:`StorageError` unless every part of storage answers."""
+
+    # bronze -----------------------------------------------------------------
+    @abstractmethod
+    async def put_raw(self, key: str, body: bytes, meta: Mapping[str, str]) -> None:
+        """Store a gzip body under ``key`` (never overwritten by the daemon)."""
+
+    @abstractmethod
+    async def get_raw(self, key: str) -> RawObject:
+        """Return a stored object; raise ``KeyError`` if it does not exist."""
+
+    @abstractmethod
+    async def list_raw(self, prefix: str) -> list[str]:
+        """Every key under ``prefix``, in key (= time) order."""
+
+    @abstractmethod
+    async def put_object(self, key: str, body: bytes, content_type: str) -> None:
+        """Store a non-raw object (reports) under ``key``, overwriting it."""
+
+    # silver -----------------------------------------------------------------
+    @abstractmethod
+    async def put_rows(self, rows: Sequence[Row], *, history: bool, expires_at: int) -> int:
+        """Upsert rows by key (idempotent). ``history`` keeps every observation, else only
+        the latest view is written. The latest view never goes back in time. Returns rows
+        written."""
+
+    @abstractmethod
+    async def read_latest(self, dataset: str) -> list[dict[str, Any]]:
+        """The latest record of each entity of a dataset."""
+
+    @abstractmethod
+    async def read_window(
+        self, dataset: str, since: datetime, until: datetime
+    ) -> list[dict[str, Any]]:
+        """Every record observed in ``(since, until]``, in time order."""
+
+    @abstractmethod
+    async def put_rejects(self, rejects: Sequence[Reject]) -> None:
+        """Set records aside with their reason."""
+
+    @abstractmethod
+    async def list_rejects(self, source: str | None = None) -> list[Reject]:
+        """Records set aside, oldest raw payload first."""
+
+    @abstractmethod
+    async def delete_rejects(self, rejects: Sequence[Reject]) -> None:
+        """Forget records once replayed."""
+
+    # state ------------------------------------------------------------------
+    @abstractmethod
+    async def get_state(self, source: str) -> dict[str, Any]:
+        """A source's saved state (``{}`` if none)."""
+
+    @abstractmethod
+    async def put_state(self, source: str, state: Mapping[str, Any]) -> None:
+        """Replace a source's saved state."""
+
+    # gold -------------------------------------------------------------------
+    @abstractmethod
+    async def put_gold(self, point: GoldPoint, *, expires_at: int) -> None:
+        """Store one aggregation result; the same window overwrites."""
+
+    @abstractmethod
+    async def read_gold(self, aggregation: str, since: str, until: str) -> list[GoldPoint]:
+        """An aggregation's points with ``since <= window_end <= until``, oldest first."""
+
+    async def purge_expired(self, now: int) -> int:
+        """Delete what outlived its retention (backends with a native TTL do nothing)."""
+        return 0
+
+
+class Reader(ABC):
+    """Read-only access for the API and the dashboard (synchronous: Lambda, Streamlit)."""
+
+    @abstractmethod
+    def check(self) -> None:
+        """Raise :class:`StorageError` unless storage answers."""
+
+    @abstractmethod
+    def latest(self, dataset: str) -> list[dict[str, Any]]:
+        """The latest record of each entity, ordered by entity id."""
+
+    @abstractmethod
+    def history(
+        self,
+        dataset: str,
+        entity_id: str,
+        since: str,
+        until: str,
+        *,
+        limit: int,
+        cursor: str | None = None,
+    ) -> Page:
+        """One entity's records with ``since <= observed_at <= until``, newest first."""
+
+    @abstractmethod
+    def gold(
+        self, aggregation: str, since: str, until: str, *, limit: int, cursor: str | None = None
+    ) -> Page:
+        """Gold points with ``since <= window_end <= until``, newest first."""
+
+    @abstractmethod
+    def gold_latest(self, aggregation: str) -> dict[str, Any] | None:
+        """The newest gold point of an aggregation."""
+
+    @abstractmethod
+    def states(self) -> dict[str, dict[str, Any]]:
+        """Every source's saved state, by source name."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release connections."""

@@ -1,0 +1,230 @@
+"""The SQLite schema and queries shared by the local store (writer) and the local reader.
+
+The tables mirror the DynamoDB layout (same keys as primary keys). WAL mode lets the API and
+the dashboard read while the daemon writes.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from collector.storage.base import GoldPoint, Reject, Row
+
+SCHEMA_VERSION = 1
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS silver (
+    dataset TEXT NOT NULL, entity_id TEXT NOT NULL, observed_at TEXT NOT NULL,
+    data TEXT NOT NULL, raw_key TEXT NOT NULL, expires_at INTEGER NOT NULL,
+    PRIMARY KEY (dataset, entity_id, observed_at)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS silver_by_time ON silver (dataset, observed_at);
+CREATE INDEX IF NOT EXISTS silver_by_expiry ON silver (expires_at);
+CREATE TABLE IF NOT EXISTS latest (
+    dataset TEXT NOT NULL, entity_id TEXT NOT NULL, observed_at TEXT NOT NULL,
+    data TEXT NOT NULL, raw_key TEXT NOT NULL,
+    PRIMARY KEY (dataset, entity_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS state (source TEXT PRIMARY KEY, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS gold (
+    aggregation TEXT NOT NULL, window_end TEXT NOT NULL, window_start TEXT NOT NULL,
+    ran_at TEXT NOT NULL, data TEXT NOT NULL, expires_at INTEGER NOT NULL,
+    PRIMARY KEY (aggregation, window_end)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS rejects (
+    source TEXT NOT NULL, raw_key TEXT NOT NULL, idx INTEGER NOT NULL,
+    reason TEXT NOT NULL, data TEXT NOT NULL, at TEXT NOT NULL,
+    PRIMARY KEY (source, raw_key, idx)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+TABLES = ("silver", "latest", "state", "gold", "rejects", "meta")
+
+
+def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
+    if readonly:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        conn.execute("PRAGMA journal_mode=WAL")
+        # NORMAL in WAL mode survives a killed process; only power loss can drop the last commit.
+        conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA busy_timeout=10000")
+    return conn
+
+
+def create_schema(conn: sqlite3.Connection) -> list[str]:
+    existing = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    conn.executescript(SCHEMA)
+    conn.execute(
+        "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
+        (str(SCHEMA_VERSION),),
+    )
+    return [f"table {t}" for t in TABLES if t not in existing]
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One write transaction (the connection is in autocommit mode otherwise)."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def dumps(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+def put_rows(
+    conn: sqlite3.Connection, rows: Sequence[Row], *, history: bool, expires_at: int
+) -> int:
+    with transaction(conn):
+        encoded = [(r.dataset, r.entity_id, r.observed_at, dumps(r.data), r.raw_key) for r in rows]
+        if history:
+            conn.executemany(
+                "INSERT OR REPLACE INTO silver"
+                " (dataset, entity_id, observed_at, data, raw_key, expires_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                [(*e, expires_at) for e in encoded],
+            )
+        conn.executemany(
+            "INSERT INTO latest (dataset, entity_id, observed_at, data, raw_key)"
+            " VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT (dataset, entity_id) DO UPDATE SET"
+            " observed_at = excluded.observed_at, data = excluded.data,"
+            " raw_key = excluded.raw_key WHERE excluded.observed_at >= latest.observed_at",
+            encoded,
+        )
+    return len(rows)
+
+
+def read_latest(conn: sqlite3.Connection, dataset: str) -> list[dict[str, Any]]:
+    cur = conn.execute(
+        "SELECT data FROM latest WHERE dataset = ? ORDER BY entity_id", (dataset,)
+    )
+    return [orjson.loads(r[0]) for r in cur]
+
+
+def read_window(
+    conn: sqlite3.Connection, dataset: str, since: str, until: str
+) -> list[dict[str, Any]]:
+    cur = conn.execute(
+        "SELECT data FROM silver WHERE dataset = ? AND observed_at > ? AND observed_at <= ?"
+        " ORDER BY observed_at, entity_id",
+        (dataset, since, until),
+    )
+    return [orjson.loads(r[0]) for r in cur]
+
+
+def read_history(
+    conn: sqlite3.Connection,
+    dataset: str,
+    entity_id: str,
+    since: str,
+    until: str,
+    limit: int,
+) -> list[dict[str, Any]]:
+    cur = conn.execute(
+        "SELECT data FROM silver WHERE dataset = ? AND entity_id = ?"
+        " AND observed_at >= ? AND observed_at <= ? ORDER BY observed_at DESC LIMIT ?",
+        (dataset, entity_id, since, until, limit),
+    )
+    return [orjson.loads(r[0]) for r in cur]
+
+
+def get_state(conn: sqlite3.Connection, source: str) -> dict[str, Any]:
+    row = conn.execute("SELECT data FROM state WHERE source = ?", (source,)).fetchone()
+    return dict(orjson.loads(row[0])) if row else {}
+
+
+def all_states(conn: sqlite3.Connection) -> dict[str, dict[str, Any]]:
+    return {r[0]: orjson.loads(r[1]) for r in conn.execute("SELECT source, data FROM state")}
+
+
+def put_state(conn: sqlite3.Connection, source: str, state: Any) -> None:
+    with transaction(conn):
+        conn.execute(
+            "INSERT OR REPLACE INTO state (source, data) VALUES (?, ?)", (source, dumps(state))
+        )
+
+
+def put_gold(conn: sqlite3.Connection, point: GoldPoint, expires_at: int) -> None:
+    with transaction(conn):
+        conn.execute(
+            "INSERT OR REPLACE INTO gold"
+            " (aggregation, window_end, window_start, ran_at, data, expires_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                point.aggregation,
+                point.window_end,
+                point.window_start,
+                point.ran_at,
+                dumps(point.data),
+                expires_at,
+            ),
+        )
+
+
+def read_gold(
+    conn: sqlite3.Connection,
+    aggregation: str,
+    since: str,
+    until: str,
+    *,
+    newest_first: bool = False,
+    limit: int = -1,
+) -> list[GoldPoint]:
+    order = "DESC" if newest_first else "ASC"
+    cur = conn.execute(
+        "SELECT aggregation, window_start, window_end, ran_at, data FROM gold"
+        " WHERE aggregation = ? AND window_end >= ? AND window_end <= ?"
+        f" ORDER BY window_end {order} LIMIT ?",
+        (aggregation, since, until, limit),
+    )
+    return [GoldPoint(r[0], r[1], r[2], r[3], orjson.loads(r[4])) for r in cur]
+
+
+def put_rejects(conn: sqlite3.Connection, rejects: Iterable[Reject]) -> None:
+    with transaction(conn):
+        conn.executemany(
+            "INSERT OR REPLACE INTO rejects (source, raw_key, idx, reason, data, at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            [(r.source, r.raw_key, r.index, r.reason, dumps(r.data), r.at) for r in rejects],
+        )
+
+
+def list_rejects(conn: sqlite3.Connection, source: str | None) -> list[Reject]:
+    sql = "SELECT source, raw_key, idx, reason, data, at FROM rejects"
+    args: tuple[str, ...] = ()
+    if source is not None:
+        sql += " WHERE source = ?"
+        args = (source,)
+    cur = conn.execute(sql + " ORDER BY raw_key, idx", args)
+    return [Reject(r[0], r[1], r[2], r[3], orjson.loads(r[4]), r[5]) for r in cur]
+
+
+def delete_rejects(conn: sqlite3.Connection, rejects: Iterable[Reject]) -> None:
+    with transaction(conn):
+        conn.executemany(
+            "DELETE FROM rejects WHERE source = ? AND raw_key = ? AND idx = ?",
+            [(r.source, r.raw_key, r.index) for r in rejects],
+        )
+
+
+def purge_expired(conn: sqlite3.Connection, now: int) -> int:
+    with transaction(conn):
+        removed = conn.execute("DELETE FROM silver WHERE expires_at < ?", (now,)).rowcount
+        removed += conn.execute("DELETE FROM gold WHERE expires_at < ?", (now,)).rowcount
+    return int(removed)
