@@ -1,0 +1,167 @@
+"""Pure parser: ``{"counts": [...], "arcs": [...] | null}`` -> TrafficCount and Arc records.
+
+A full hour is ~2,977 rows, a catch-up day ~71,000: rows that pass the cheap checks below are
+built with ``model_construct``; anything else goes through pydantic (``validate``), which either
+accepts it (a lax coercion, e.g. a number sent as a string) or sets it aside with its reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any
+
+import orjson
+
+from collector.geo import OUTSIDE_PARIS, arrondissement_label, arrondissement_number
+from collector.plugin import Invalid, Parsed, validate
+from sources.traffic.records import TRAFFIC_STATES, Arc, TrafficCount
+
+PHANTOM = "*"
+UNKNOWN_ZONE = "unknown"
+_TEXT = ("label", "arc_status", "upstream_node_id", "upstream_node_label")
+_TEXT2 = ("downstream_node_id", "downstream_node_label")
+
+
+def parse(payload: bytes) -> Iterator[Parsed]:
+    data = orjson.loads(payload)
+    if not isinstance(data, dict) or not isinstance(data.get("counts"), list):
+        raise ValueError("not a traffic bundle: expected {'counts': [...], 'arcs': [...]|null}")
+    yield from _rows(data["counts"], _count)
+    if isinstance(data.get("arcs"), list):
+        yield from _rows(data["arcs"], _arc)
+
+
+def _rows(rows: list[Any], build: Any) -> Iterator[Parsed]:
+    seen: set[tuple[Any, Any]] = set()
+    for row in rows:
+        if not isinstance(row, dict):
+            yield Invalid(reason="row is not a JSON object", data=row)
+            continue
+        iu_ac = row.get("iu_ac")
+        if iu_ac == PHANTOM:  # the publisher's phantom row, every other field null
+            continue
+        key = (iu_ac, row.get("t_1h"))
+        if key in seen and iu_ac is not None:
+            continue  # duplicate (arc, hour): first one wins
+        seen.add(key)
+        yield build(row)
+
+
+def _common(row: dict[str, Any]) -> dict[str, Any]:
+    lon, lat = _point(row.get("geo_point_2d"))
+    arrondissement, zone = place(lon, lat)
+    return {
+        "entity_id": row.get("iu_ac"),
+        "observed_at": row.get("t_1h"),
+        "label": row.get("libelle"),
+        "upstream_node_id": row.get("iu_nd_amont"),
+        "upstream_node_label": row.get("libelle_nd_amont"),
+        "downstream_node_id": row.get("iu_nd_aval"),
+        "downstream_node_label": row.get("libelle_nd_aval"),
+        "lon": lon,
+        "lat": lat,
+        "arrondissement": arrondissement,
+        "zone": zone,
+    }
+
+
+def _count(row: dict[str, Any]) -> Parsed:
+    fields = _common(row)
+    fields["flow_q"] = row.get("q")
+    fields["occupancy_k"] = row.get("k")
+    fields["traffic_state"] = row.get("etat_trafic") or state_of(row.get("k"))
+    fields["arc_status"] = row.get("etat_barre")
+    return _fast_count(fields) or validate(TrafficCount, fields)
+
+
+def _fast_count(f: dict[str, Any]) -> TrafficCount | None:
+    """The common case without pydantic; ``None`` whenever anything is unusual."""
+    entity, hour = f["entity_id"], f["observed_at"]
+    if type(entity) is not str or not entity or type(hour) is not str:
+        return None
+    observed = hour_of(hour)
+    q, k = f["flow_q"], f["occupancy_k"]
+    if observed is None or f["traffic_state"] not in TRAFFIC_STATES:
+        return None
+    if q is not None and (type(q) not in (int, float) or q < 0):
+        return None
+    if k is not None and (type(k) not in (int, float) or not 0 <= k <= 100):
+        return None
+    for name in (*_TEXT, *_TEXT2):
+        if f[name] is not None and type(f[name]) is not str:
+            return None
+    f["observed_at"] = observed
+    f["flow_q"] = None if q is None else float(q)
+    f["occupancy_k"] = None if k is None else float(k)
+    return TrafficCount.model_construct(**f)
+
+
+def _arc(row: dict[str, Any]) -> Parsed:
+    fields = _common(row)
+    fields["geometry"] = _line(row.get("geo_shape"))
+    return validate(Arc, fields)
+
+
+def _point(value: Any) -> tuple[Any, Any]:
+    if isinstance(value, dict):
+        return value.get("lon"), value.get("lat")
+    return None, None
+
+
+def _line(shape: Any) -> Any:
+    """GeoJSON Feature or geometry -> [[lon, lat], ...]; MultiLineString parts are chained."""
+    if not isinstance(shape, dict):
+        return None
+    geometry = shape.get("geometry", shape) if shape.get("type") == "Feature" else shape
+    if not isinstance(geometry, dict):
+        return None
+    coordinates = geometry.get("coordinates")
+    if geometry.get("type") == "MultiLineString" and isinstance(coordinates, list):
+        return [point for part in coordinates if isinstance(part, list) for point in part]
+    return coordinates
+
+
+def state_of(k: Any) -> str:
+    """The publisher's rule, used only when ``etat_trafic`` is missing."""
+    if type(k) not in (int, float):
+        return "Inconnu"
+    return "Fluide" if k < 15 else "Pré-saturé" if k < 30 else "Saturé" if k < 50 else "Bloqué"
+
+
+def place(lon: Any, lat: Any) -> tuple[int | None, str]:
+    """(arrondissement, zone) of a centroid; cached so repeated hours cost nothing."""
+    x, y = _number(lon), _number(lat)
+    if x is None or y is None:
+        return None, UNKNOWN_ZONE
+    return _place(x, y)
+
+
+def _number(value: Any) -> float | None:
+    if type(value) in (int, float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return None
+    return None
+
+
+@lru_cache(maxsize=32768)
+def _place(lon: float, lat: float) -> tuple[int | None, str]:
+    number = arrondissement_number(lon, lat)
+    return number, OUTSIDE_PARIS if number is None else arrondissement_label(number)
+
+
+@lru_cache(maxsize=4096)
+def hour_of(text: str) -> datetime | None:
+    """``2025-11-04T19:00:00+00:00`` -> aware UTC datetime (whole seconds); None if naive/bad."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        return None
+    return moment.astimezone(UTC).replace(microsecond=0)

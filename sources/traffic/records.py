@@ -1,0 +1,53 @@
+"""Traffic records: one hourly count per arc, and the arc reference (geometry)."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+from pydantic import Field
+
+from collector.plugin import Record
+
+TrafficState = Literal["Fluide", "Pré-saturé", "Saturé", "Bloqué", "Inconnu"]
+TRAFFIC_STATES: frozenset[str] = frozenset(
+    ("Fluide", "Pré-saturé", "Saturé", "Bloqué", "Inconnu")
+)
+
+
+class _Arc(Record):
+    """What an arc (a road section between two nodes) is, shared by both records."""
+
+    label: str | None = Field(description="arc label, e.g. Av_Flandre or CF1424->CF0181")
+    upstream_node_id: str | None
+    upstream_node_label: str | None
+    downstream_node_id: str | None
+    downstream_node_label: str | None
+    lon: float | None = Field(ge=-180, le=180, description="arc centroid, degrees WGS84")
+    lat: float | None = Field(ge=-90, le=90, description="arc centroid, degrees WGS84")
+    arrondissement: int | None = Field(ge=1, le=20, description="1-20, None outside Paris")
+    zone: str = Field(description='"Paris 12e", "outside Paris" or "unknown" (no centroid)')
+
+
+class TrafficCount(_Arc):
+    """One arc, one hour. ``entity_id`` = ``iu_ac``; ``observed_at`` = END of the hour (UTC)."""
+
+    stream: ClassVar[str] = ""
+    history: ClassVar[bool] = True
+
+    flow_q: float | None = Field(ge=0, description="vehicles in the hour; None = not measured")
+    occupancy_k: float | None = Field(
+        ge=0, le=100, description="% of the hour the loop is occupied; None = not measured"
+    )
+    traffic_state: TrafficState
+    arc_status: str | None = Field(description="Ouvert, Barré, Invalide, ...")
+
+
+class Arc(_Arc):
+    """The arc reference (latest per arc). ``observed_at`` = the hour it was read from."""
+
+    stream: ClassVar[str] = "arcs"
+    history: ClassVar[bool] = False
+
+    geometry: list[tuple[float, float]] | None = Field(
+        description="the arc's line as [lon, lat] pairs; None when the publisher has none"
+    )
