@@ -53,12 +53,14 @@ class LocalStore(Store):
         self.db_path = data_dir / "paris.sqlite3"
         self._conn: sqlite3.Connection | None = None
         self._pool: ThreadPoolExecutor | None = None
+        self._created: list[str] = []
 
     async def open(self) -> None:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite")
         try:
             self._conn = await self._call(lambda: db.connect(self.db_path))
-            await self._call(lambda: db.create_schema(self.conn))
+            # The daemon must start on a fresh data dir without a separate init step.
+            self._created = await self._call(lambda: db.create_schema(self.conn))
         except (sqlite3.Error, OSError) as exc:
             raise StorageError(f"cannot open the local database {self.db_path}: {exc}") from exc
 
@@ -93,7 +95,7 @@ class LocalStore(Store):
             raise StorageError(f"local bronze {self.bronze}: {exc}") from exc
 
     async def init(self) -> list[str]:
-        created = []
+        created, self._created = self._created, []
         for path in (self.root, self.bronze):
             if not path.exists():
                 path.mkdir(parents=True)

@@ -1,0 +1,79 @@
+"""Structured logging: JSON lines when stdout is not a terminal, readable lines when it is.
+
+Every value that looks like a configured secret is masked before it is written, whichever
+path the log line took (a processor, not a convention).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Iterable, MutableMapping
+from typing import Any
+
+import structlog
+from structlog.typing import FilteringBoundLogger
+
+_SECRETS: set[str] = set()
+MASK = "***"
+
+
+def register_secret(value: str | None) -> None:
+    """Never let ``value`` reach a log line."""
+    if value and len(value) >= 4:
+        _SECRETS.add(value)
+
+
+def _mask(value: Any) -> Any:
+    if isinstance(value, str):
+        for secret in _SECRETS:
+            if secret in value:
+                value = value.replace(secret, MASK)
+        return value
+    if isinstance(value, dict):
+        return {k: _mask(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_mask(v) for v in value)
+    if isinstance(value, BaseException):
+        return _mask(f"{type(value).__name__}: {value}")
+    return value
+
+
+def mask_secrets(
+    _logger: Any, _method: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    if not _SECRETS:
+        return event_dict
+    return {k: _mask(v) for k, v in event_dict.items()}
+
+
+def configure(level: str = "info", fmt: str = "auto", secrets: Iterable[str | None] = ()) -> None:
+    for secret in secrets:
+        register_secret(secret)
+    as_json = fmt == "json" or (fmt == "auto" and not sys.stdout.isatty())
+    renderer: Any = (
+        structlog.processors.JSONRenderer()
+        if as_json
+        else structlog.dev.ConsoleRenderer(colors=sys.stdout.isatty())
+    )
+    processors: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+    ]
+    processors.append(structlog.processors.format_exc_info)
+    # Masking runs last before rendering, after tracebacks became text.
+    processors += [mask_secrets, renderer]
+    structlog.configure(
+        processors=processors,
+        wrapper_class=structlog.make_filtering_bound_logger(
+            getattr(logging, level.upper(), logging.INFO)
+        ),
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stdout),
+        cache_logger_on_first_use=False,
+    )
+
+
+def get_logger(**bound: Any) -> FilteringBoundLogger:
+    logger: FilteringBoundLogger = structlog.get_logger().bind(**bound)
+    return logger

@@ -1,0 +1,204 @@
+"""One run of a source: fetch -> bronze -> parse -> silver -> state, and one log line.
+
+The raw payload is stored before it is parsed, so a parser bug costs a replay, never data.
+The plugin's state (e.g. a watermark) is saved only after silver acknowledged the write.
+Failures are logged the way Home Assistant's update coordinator does it: one error on the
+transition to failing, one info on recovery, no traceback for an expected failure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import hashlib
+import time
+import traceback
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+
+from collector import keys
+from collector.http import HttpClient
+from collector.ingest import ParseFailure, ingest, parse_failure_reject
+from collector.logs import get_logger
+from collector.plugin import FetchContext, Source, SourceError, SourceSettings
+from collector.settings import Settings
+from collector.storage.base import StorageError, Store
+
+Status = Literal["ok", "unchanged", "skipped", "failed", "timeout", "parse_error", "storage_error", "error"]
+FAILED: frozenset[str] = frozenset({"failed", "timeout", "parse_error", "storage_error", "error"})
+
+
+@dataclass
+class RunResult:
+    source: str
+    status: Status
+    started_at: datetime
+    duration_s: float = 0.0
+    records: int = 0
+    valid: int = 0
+    invalid: int = 0
+    written: int = 0
+    bytes: int = 0
+    requests: int = 0
+    raw_key: str | None = None
+    error: str | None = None
+    retry_after: float | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.status in FAILED
+
+
+def default_deadline(interval: timedelta) -> float:
+    """A run may take most of its interval, within [30 s, 15 min]."""
+    return min(max(interval.total_seconds() * 0.8, 30.0), 900.0)
+
+
+class SourceRunner:
+    """Runs one source; never raises for anything the source or storage does."""
+
+    def __init__(
+        self,
+        source: Source,
+        settings: SourceSettings,
+        app: Settings,
+        store: Store,
+        http: HttpClient,
+    ) -> None:
+        self.source = source
+        self.settings = settings
+        self.app = app
+        self.store = store
+        self.http = http
+        self.interval = timedelta(seconds=settings.interval or source.interval.total_seconds())
+        self.deadline = settings.deadline or default_deadline(self.interval)
+        self.lock = asyncio.Lock()
+        self.log = get_logger(source=source.name)
+
+    async def run(self, now: datetime | None = None) -> RunResult:
+        if self.lock.locked():
+            self.log.info("run skipped", reason="the previous run is still going")
+            return RunResult(self.source.name, "skipped", datetime.now(UTC))
+        async with self.lock:
+            return await self._run(now or datetime.now(UTC))
+
+    async def _run(self, now: datetime) -> RunResult:
+        clock = time.monotonic()
+        result = RunResult(self.source.name, "ok", now)
+        http = self.http.for_run()
+        state: dict[str, Any] = {}
+        try:
+            state = await self.store.get_state(self.source.name)
+            async with asyncio.timeout(self.deadline):
+                await self._fetch_and_store(now, http, state, result)
+        except SourceError as exc:
+            result.status, result.error, result.retry_after = "failed", str(exc), exc.retry_after
+        except TimeoutError:
+            result.status = "timeout"
+            result.error = f"run cancelled at its deadline of {self.deadline:g} s"
+        except ParseFailure as exc:
+            result.status, result.error = "parse_error", str(exc)
+        except StorageError as exc:
+            result.status, result.error = "storage_error", str(exc)
+        except Exception as exc:  # a bug in a plugin or the core: keep the traceback
+            result.status, result.error = "error", f"{type(exc).__name__}: {exc}"
+            self.log.error("run crashed", exc_info=True, traceback=traceback.format_exc(limit=8))
+        result.duration_s = round(time.monotonic() - clock, 3)
+        result.requests, result.bytes = http.stats.requests, http.stats.bytes
+        previous_failures = int(state.get("consecutive_failures", 0))
+        await self._save_bookkeeping(state, result)
+        self._log(previous_failures, result)
+        return result
+
+    async def _fetch_and_store(
+        self, now: datetime, http: HttpClient, state: dict[str, Any], result: RunResult
+    ) -> None:
+        ctx = FetchContext(
+            http=http,
+            settings=self.settings,
+            app=self.app,
+            state=dict(state.get("plugin", {})),
+            now=now,
+            log=self.log,
+        )
+        fetched = await self.source.fetch(ctx)
+        if fetched is None:
+            result.status = "unchanged"
+            return
+        key = keys.raw_key(self.source.name, now)
+        body = gzip.compress(fetched.payload, compresslevel=6)
+        meta = {
+            **{k: str(v) for k, v in fetched.meta.items()},
+            "source": self.source.name,
+            "fetched_at": now.isoformat(),
+            "sha256": hashlib.sha256(fetched.payload).hexdigest(),
+            "bytes": str(len(fetched.payload)),
+        }
+        await self.store.put_raw(key, body, meta)
+        result.raw_key = key
+        try:
+            batch = await ingest(
+                self.store,
+                self.source,
+                fetched.payload,
+                key,
+                retention_days=self.settings.retention_days,
+                now=now,
+            )
+        except ParseFailure as exc:
+            await self.store.put_rejects(
+                [parse_failure_reject(self.source.name, key, str(exc), now)]
+            )
+            raise
+        result.records, result.valid, result.invalid = batch.records, batch.valid, len(batch.rejects)
+        result.written = batch.valid
+        # Only now that silver holds the rows may the plugin's cursor move.
+        state["plugin"] = {**state.get("plugin", {}), **fetched.state}
+        if batch.freshness is not None:
+            state["data_freshness"] = max(batch.freshness, state.get("data_freshness", ""))
+
+    async def _save_bookkeeping(self, state: dict[str, Any], result: RunResult) -> None:
+        at = keys.ts(result.started_at)
+        state["last_run_at"] = at
+        state["last_status"] = result.status
+        state["last_duration_s"] = result.duration_s
+        if result.failed:
+            state["last_error"] = result.error
+            state["last_error_at"] = at
+            state["consecutive_failures"] = int(state.get("consecutive_failures", 0)) + 1
+        else:
+            state["last_success_at"] = at
+            state["consecutive_failures"] = 0
+            state["records_last_run"] = result.written
+            state["records_total"] = int(state.get("records_total", 0)) + result.written
+            if result.raw_key:
+                state["last_raw_key"] = result.raw_key
+        try:
+            await self.store.put_state(self.source.name, state)
+        except StorageError as exc:
+            self.log.warning("state not saved", error=str(exc))
+
+    def _log(self, previous_failures: int, result: RunResult) -> None:
+        fields: dict[str, Any] = {
+            "status": result.status,
+            "records": result.records,
+            "valid": result.valid,
+            "invalid": result.invalid,
+            "written": result.written,
+            "bytes": result.bytes,
+            "requests": result.requests,
+            "duration_s": result.duration_s,
+            "raw_key": result.raw_key,
+        }
+        if result.failed:
+            fields["error"] = result.error
+            if previous_failures == 0:
+                self.log.error("source failing", **fields)
+            else:
+                failures = previous_failures + 1
+                self.log.info("source still failing", consecutive_failures=failures, **fields)
+        elif previous_failures:
+            self.log.info("source recovered", after_failures=previous_failures, **fields)
+        else:
+            self.log.info("run", **fields)

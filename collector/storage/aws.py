@@ -1,0 +1,376 @@
+"""The AWS backend for the daemon: bronze in S3, silver, gold, state and rejects in DynamoDB.
+
+One aioboto3 session and one S3 and one DynamoDB client live from :meth:`AwsStore.open` to
+:meth:`AwsStore.close`, so connections are pooled across every fetch. The DynamoDB layout is
+described in :mod:`collector.storage.dynamo_items`. Retention relies on DynamoDB's TTL (enabled
+by :meth:`AwsStore.init`), so :meth:`AwsStore.purge_expired` has nothing to do.
+
+Writes go through BatchWriteItem with full batches of 25 across history and latest items, so a
+batch of N records with history costs about 2N/25 write requests (``write_requests`` counts
+them). The latest view is protected from going back in time by reading its current marks first:
+the daemon is the only writer, so no conditional write is needed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Coroutine, Iterable, Mapping, Sequence
+from contextlib import AsyncExitStack
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import aioboto3
+from aiobotocore.config import AioConfig
+from botocore.exceptions import ClientError
+
+from collector import keys
+from collector.storage import dynamo_items as layout
+from collector.storage.aws_common import client_config, translated, where
+from collector.storage.aws_meta import decode_meta, encode_meta
+from collector.storage.base import GoldPoint, RawObject, Reject, Row, StorageError, Store
+from collector.storage.dynamo_codec import Item, decode, encode
+
+if TYPE_CHECKING:
+    from types_aiobotocore_dynamodb import DynamoDBClient
+    from types_aiobotocore_s3 import S3Client
+
+    from collector.settings import Settings
+
+T = TypeVar("T")
+BATCH_SIZE = 25  # BatchWriteItem's limit
+BATCH_ATTEMPTS = 8
+BACKOFF_BASE = 0.05
+BACKOFF_CAP = 5.0
+CONCURRENCY = 8
+GOLD_READ_ATTEMPTS = 3
+
+
+def _code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+class AwsStore(Store):
+    def __init__(self, settings: Settings, *, max_attempts: int = 5) -> None:
+        if not settings.s3_bucket:
+            raise StorageError(
+                "PARIS_S3_BUCKET is not set: the aws storage needs a bucket for raw payloads"
+            )
+        self.bucket = settings.s3_bucket
+        self.tables = layout.Tables.named(settings.table_prefix)
+        self.region = settings.aws_region
+        self.endpoint_url = settings.aws_endpoint_url
+        self.place = where(self.endpoint_url, self.region)
+        self._config = client_config(
+            AioConfig, max_attempts, path_style=self.endpoint_url is not None
+        )
+        self._stack: AsyncExitStack | None = None
+        self._s3: S3Client | None = None
+        self._ddb: DynamoDBClient | None = None
+        self._limit = asyncio.Semaphore(CONCURRENCY)
+        self.write_requests = 0  # DynamoDB write requests, retries included
+
+    async def open(self) -> None:
+        stack = AsyncExitStack()
+        session = aioboto3.Session(region_name=self.region)
+        options: dict[str, Any] = {"endpoint_url": self.endpoint_url, "config": self._config}
+        try:
+            with translated("open AWS clients", self.place):
+                self._s3 = await stack.enter_async_context(session.client("s3", **options))
+                self._ddb = await stack.enter_async_context(session.client("dynamodb", **options))
+        except BaseException:
+            await stack.aclose()
+            raise
+        self._stack = stack
+
+    async def close(self) -> None:
+        stack, self._stack = self._stack, None
+        self._s3 = self._ddb = None
+        if stack is not None:
+            await stack.aclose()
+
+    @property
+    def s3(self) -> S3Client:
+        if self._s3 is None:
+            raise StorageError("the AWS store is not open")
+        return self._s3
+
+    @property
+    def ddb(self) -> DynamoDBClient:
+        if self._ddb is None:
+            raise StorageError("the AWS store is not open")
+        return self._ddb
+
+    async def init(self) -> list[str]:
+        created: list[str] = []
+        with translated("init", self.place):
+            created += await self._ensure_bucket()
+            for table, index, ttl in layout.layout(self.tables):
+                created += await self._ensure_table(table, index, ttl=ttl)
+        return created
+
+    async def _ensure_bucket(self) -> list[str]:
+        try:
+            await self.s3.head_bucket(Bucket=self.bucket)
+            return []
+        except ClientError as exc:
+            if _code(exc) not in {"404", "NoSuchBucket", "NotFound"}:
+                raise
+        if self.region == "us-east-1":  # the one region that rejects its own LocationConstraint
+            await self.s3.create_bucket(Bucket=self.bucket)
+        else:
+            await self.s3.create_bucket(
+                Bucket=self.bucket,
+                CreateBucketConfiguration={"LocationConstraint": self.region},  # type: ignore[typeddict-item]
+            )
+        return [f"bucket {self.bucket}"]
+
+    async def _ensure_table(self, table: str, index: str | None, *, ttl: bool) -> list[str]:
+        created = []
+        try:
+            described = (await self.ddb.describe_table(TableName=table))["Table"]
+            indexes = {g["IndexName"] for g in described.get("GlobalSecondaryIndexes", [])}
+            if index and index not in indexes:
+                definition = layout.table_definition(table, index)
+                await self.ddb.update_table(
+                    TableName=table,
+                    AttributeDefinitions=definition["AttributeDefinitions"],
+                    GlobalSecondaryIndexUpdates=[{"Create": layout.index_definition(index)}],
+                )
+                created.append(f"index {index} on {table}")
+        except ClientError as exc:
+            if _code(exc) != "ResourceNotFoundException":
+                raise
+            await self.ddb.create_table(**layout.table_definition(table, index))
+            waiter = self.ddb.get_waiter("table_exists")
+            await waiter.wait(TableName=table, WaiterConfig={"Delay": 1, "MaxAttempts": 300})
+            created.append(f"table {table}")
+        if ttl:
+            described_ttl = await self.ddb.describe_time_to_live(TableName=table)
+            status = described_ttl.get("TimeToLiveDescription", {}).get("TimeToLiveStatus")
+            if status not in {"ENABLED", "ENABLING"}:
+                await self.ddb.update_time_to_live(
+                    TableName=table,
+                    TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"},
+                )
+                created.append(f"ttl expires_at on {table}")
+        return created
+
+    async def check(self) -> None:
+        with translated("check", self.place):
+            try:
+                await self.s3.head_bucket(Bucket=self.bucket)
+            except ClientError as exc:
+                if _code(exc) in {"404", "NoSuchBucket", "NotFound"}:
+                    raise StorageError(
+                        f"bucket {self.bucket} does not exist: run 'paris-collector init'"
+                    ) from exc
+                raise
+            for table in self.tables.all():
+                await self.ddb.describe_table(TableName=table)
+
+    # bronze -----------------------------------------------------------------
+    async def put_raw(self, key: str, body: bytes, meta: Mapping[str, str]) -> None:
+        with translated(f"put s3://{self.bucket}/{key}", self.place):
+            await self.s3.put_object(
+                Bucket=self.bucket,
+                Key=key,
+                Body=body,
+                Metadata=encode_meta(meta),
+                ContentType="application/json",
+                ContentEncoding="gzip",
+            )
+
+    async def get_raw(self, key: str) -> RawObject:
+        with translated(f"get s3://{self.bucket}/{key}", self.place):
+            try:
+                answer = await self.s3.get_object(Bucket=self.bucket, Key=key)
+            except ClientError as exc:
+                if _code(exc) in {"NoSuchKey", "404", "NotFound"}:
+                    raise KeyError(key) from None
+                raise
+            async with answer["Body"] as stream:
+                body = await stream.read()
+        return RawObject(key=key, body=body, meta=decode_meta(answer.get("Metadata", {})))
+
+    async def list_raw(self, prefix: str) -> list[str]:
+        found: list[str] = []
+        with translated(f"list s3://{self.bucket}/{prefix}", self.place):
+            pages = self.s3.get_paginator("list_objects_v2")
+            async for page in pages.paginate(Bucket=self.bucket, Prefix=prefix):
+                found.extend(obj["Key"] for obj in page.get("Contents", []))
+        return sorted(found)
+
+    async def put_object(self, key: str, body: bytes, content_type: str) -> None:
+        with translated(f"put s3://{self.bucket}/{key}", self.place):
+            await self.s3.put_object(
+                Bucket=self.bucket, Key=key, Body=body, ContentType=content_type
+            )
+
+    # silver -----------------------------------------------------------------
+    async def put_rows(self, rows: Sequence[Row], *, history: bool, expires_at: int) -> int:
+        if not rows:
+            return 0
+        # Later duplicates win, as INSERT OR REPLACE does; DynamoDB refuses duplicate keys in
+        # one batch anyway.
+        newest: dict[tuple[str, str], Row] = {}
+        encoded: dict[tuple[str, str, str], tuple[Row, dict[str, Any]]] = {}
+        for row in rows:
+            try:
+                data = encode(row.data)
+            except (TypeError, ValueError) as exc:
+                kind = TypeError if isinstance(exc, TypeError) else ValueError
+                raise kind(f"{row.dataset} {row.entity_id} {row.observed_at}: {exc}") from exc
+            encoded[(row.dataset, row.entity_id, row.observed_at)] = (row, data)
+            seen = newest.get((row.dataset, row.entity_id))
+            if seen is None or row.observed_at >= seen.observed_at:
+                newest[(row.dataset, row.entity_id)] = row
+        datasets = sorted({row.dataset for row in rows})
+        marks = dict(zip(datasets, await self._gather(self._marks(d) for d in datasets), strict=True))
+        items = []
+        if history:
+            items += [layout.history_item(r, d, expires_at) for r, d in encoded.values()]
+        for (dataset, entity_id), row in newest.items():
+            if row.observed_at >= marks[dataset].get(entity_id, ""):
+                data = encoded[(dataset, entity_id, row.observed_at)][1]
+                items.append(layout.latest_item(row, data))
+        await self._write(self.tables.silver, [{"PutRequest": {"Item": i}} for i in items])
+        return len(rows)
+
+    async def _marks(self, dataset: str) -> dict[str, str]:
+        """``observed_at`` of each entity in the latest view."""
+        query = layout.partition_query(self.tables.silver, keys.latest_pk(dataset))
+        assert query is not None
+        query["ConsistentRead"] = True
+        items = await self._query(layout.project(query, "sk", "observed_at"))
+        return {i["sk"]["S"]: i["observed_at"]["S"] for i in items}
+
+    async def read_latest(self, dataset: str) -> list[dict[str, Any]]:
+        query = layout.partition_query(self.tables.silver, keys.latest_pk(dataset))
+        assert query is not None
+        return [layout.item_data(i) for i in await self._query(layout.project(query, "data"))]
+
+    async def read_window(
+        self, dataset: str, since: datetime, until: datetime
+    ) -> list[dict[str, Any]]:
+        queries = layout.window_queries(self.tables.silver, dataset, since, until)
+        days = await self._gather(self._query(q) for q in queries)
+        return [layout.item_data(i) for day in days for i in day]
+
+    async def put_rejects(self, rejects: Sequence[Reject]) -> None:
+        items = {(r.source, r.raw_key, r.index): layout.reject_item(r) for r in rejects}
+        await self._write(self.tables.state, [{"PutRequest": {"Item": i}} for i in items.values()])
+
+    async def list_rejects(self, source: str | None = None) -> list[Reject]:
+        if source is None:
+            query: dict[str, Any] | None = {
+                "TableName": self.tables.state,
+                "IndexName": layout.BY_KIND,
+                "KeyConditionExpression": "gsi1pk = :kind",
+                "ExpressionAttributeValues": {":kind": {"S": "rejects"}},
+            }
+        else:
+            query = layout.partition_query(self.tables.state, keys.rejects_pk(source))
+        assert query is not None
+        return [layout.reject_from_item(i) for i in await self._query(query)]
+
+    async def delete_rejects(self, rejects: Sequence[Reject]) -> None:
+        found = {(r.source, r.raw_key, r.index): layout.reject_key(r) for r in rejects}
+        await self._write(self.tables.state, [{"DeleteRequest": {"Key": k}} for k in found.values()])
+
+    # state ------------------------------------------------------------------
+    async def get_state(self, source: str) -> dict[str, Any]:
+        key = {"pk": {"S": keys.state_pk(source)}, "sk": {"S": layout.STATE_SK}}
+        with translated(f"get state of {source}", self.place):
+            answer = await self.ddb.get_item(
+                TableName=self.tables.state, Key=key, ConsistentRead=True
+            )
+        item = answer.get("Item")
+        return dict(decode(item["data"])) if item else {}
+
+    async def put_state(self, source: str, state: Mapping[str, Any]) -> None:
+        with translated(f"put state of {source}", self.place):
+            self.write_requests += 1
+            await self.ddb.put_item(
+                TableName=self.tables.state, Item=layout.state_item(source, dict(state))
+            )
+
+    # gold -------------------------------------------------------------------
+    async def put_gold(self, point: GoldPoint, *, expires_at: int) -> None:
+        main, parts = layout.gold_items(point, expires_at)
+        await self._write(self.tables.gold, [{"PutRequest": {"Item": p}} for p in parts])
+        with translated(f"put gold {point.aggregation} {point.window_end}", self.place):
+            self.write_requests += 1
+            answer = await self.ddb.put_item(
+                TableName=self.tables.gold, Item=main, ReturnValues="ALL_OLD"
+            )
+        stale = range(len(parts) + 1, layout.part_count(answer.get("Attributes", {})) + 1)
+        await self._write(
+            self.tables.gold,
+            [{"DeleteRequest": {"Key": layout.part_key(point, i)}} for i in stale],
+        )
+
+    async def read_gold(self, aggregation: str, since: str, until: str) -> list[GoldPoint]:
+        query = layout.partition_query(self.tables.gold, aggregation, since, until)
+        if query is None:
+            return []
+        items = await self._query(query)
+        return [await self._gold_point(aggregation, item) for item in items]
+
+    async def _gold_point(self, aggregation: str, item: Item) -> GoldPoint:
+        for _ in range(GOLD_READ_ATTEMPTS):
+            parts = await self._query(layout.parts_query(self.tables.gold, aggregation, item))
+            point = layout.gold_point(aggregation, item, parts)
+            if point is not None:
+                return point
+            with translated(f"read gold {aggregation}", self.place):
+                answer = await self.ddb.get_item(
+                    TableName=self.tables.gold,
+                    Key={"pk": item["pk"], "sk": item["sk"]},
+                    ConsistentRead=True,
+                )
+            item = answer.get("Item", item)
+        raise StorageError(f"gold {aggregation} {item['sk']['S']}: parts do not match")
+
+    # plumbing ---------------------------------------------------------------
+    async def _query(self, query: dict[str, Any]) -> list[Item]:
+        """Every item a Query matches, page after page."""
+        items: list[Item] = []
+        with translated(f"query {query['TableName']}", self.place):
+            while True:
+                async with self._limit:
+                    answer = await self.ddb.query(**query)
+                items.extend(answer.get("Items", []))
+                if "LastEvaluatedKey" not in answer:
+                    return items
+                query = {**query, "ExclusiveStartKey": answer["LastEvaluatedKey"]}
+
+    async def _write(self, table: str, requests: list[Any]) -> None:
+        chunks = [requests[i : i + BATCH_SIZE] for i in range(0, len(requests), BATCH_SIZE)]
+        await self._gather(self._write_chunk(table, chunk) for chunk in chunks)
+
+    async def _write_chunk(self, table: str, pending: list[Any]) -> None:
+        for attempt in range(BATCH_ATTEMPTS):
+            with translated(f"write to {table}", self.place):
+                async with self._limit:
+                    self.write_requests += 1
+                    answer = await self.ddb.batch_write_item(RequestItems={table: pending})
+            pending = list(answer.get("UnprocessedItems", {}).get(table, []))
+            if not pending:
+                return
+            # Full jitter: throttled writers that back off in step would collide again.
+            await asyncio.sleep(random.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * 2**attempt)))
+        raise StorageError(
+            f"write to {table}: {len(pending)} items still unprocessed after"
+            f" {BATCH_ATTEMPTS} attempts (throttled)"
+        )
+
+    async def _gather(self, coroutines: Iterable[Coroutine[Any, Any, T]]) -> list[T]:
+        """Run concurrently; on the first failure cancel the rest and raise that failure."""
+        tasks: list[asyncio.Task[T]] = []
+        try:
+            async with asyncio.TaskGroup() as group:
+                tasks = [group.create_task(c) for c in coroutines]
+        except BaseExceptionGroup as failures:
+            raise failures.exceptions[0] from None
+        return [t.result() for t in tasks]

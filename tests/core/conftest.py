@@ -1,0 +1,74 @@
+"""Fixtures of the core tests: a real HTTP upstream on 127.0.0.1 and a drop-in plugin dir."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from aiohttp import web
+
+from collector.plugin_settings import PluginSettings, resolve
+from collector.registry import Registry, discover
+from collector.settings import Settings, load_settings
+
+PLUGIN_DIR = Path(__file__).parent.parent / "plugins"
+
+
+@dataclass
+class Upstream:
+    """An aiohttp server whose answer to ``/counters.json`` the test controls."""
+
+    url: str = ""
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    status: int = 200
+    body: bytes | None = None
+    delay: float = 0.0
+    hits: int = 0
+
+
+@pytest.fixture
+async def upstream() -> AsyncIterator[Upstream]:
+    state = Upstream()
+
+    async def counters(request: web.Request) -> web.StreamResponse:
+        state.hits += 1
+        if state.delay:
+            await asyncio.sleep(state.delay)
+        body = state.body if state.body is not None else orjson.dumps(state.rows)
+        return web.Response(body=body, status=state.status, content_type="application/json")
+
+    app = web.Application()
+    app.router.add_get("/counters.json", counters)
+    runner = web.AppRunner(app, shutdown_timeout=0.5)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    state.url = f"http://127.0.0.1:{port}"
+    yield state
+    await runner.cleanup()
+
+
+@pytest.fixture
+def make_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Settings]:
+    """Settings on a fresh data dir, with the test plugin folder; overrides as kwargs."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("PARIS_SNCF_TOKEN", "PARIS_STORAGE", "PARIS_CONFIG"):
+        monkeypatch.delenv(name, raising=False)
+
+    def build(**overrides: Any) -> Settings:
+        values: dict[str, Any] = {"data_dir": tmp_path / "data", "plugin_dir": PLUGIN_DIR}
+        values.update(overrides)
+        return load_settings(None, **values)
+
+    return build
+
+
+def plugins_for(app: Settings) -> tuple[Registry, PluginSettings]:
+    registry = discover(app.plugin_dir)
+    return registry, resolve(registry, app)
