@@ -68,12 +68,18 @@ def _common(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _count(row: dict[str, Any]) -> Parsed:
+    fields = count_fields(row)
+    return _fast_count(dict(fields)) or validate(TrafficCount, fields)
+
+
+def count_fields(row: dict[str, Any]) -> dict[str, Any]:
+    """A raw count row mapped onto the TrafficCount fields, unchecked."""
     fields = _common(row)
     fields["flow_q"] = row.get("q")
     fields["occupancy_k"] = row.get("k")
     fields["traffic_state"] = row.get("etat_trafic") or state_of(row.get("k"))
     fields["arc_status"] = row.get("etat_barre")
-    return _fast_count(fields) or validate(TrafficCount, fields)
+    return fields
 
 
 def _fast_count(f: dict[str, Any]) -> TrafficCount | None:
@@ -92,6 +98,13 @@ def _fast_count(f: dict[str, Any]) -> TrafficCount | None:
     for name in (*_TEXT, *_TEXT2):
         if f[name] is not None and type(f[name]) is not str:
             return None
+    lon, lat = f["lon"], f["lat"]
+    if lon is not None and (type(lon) not in (int, float) or not -180 <= lon <= 180):
+        return None
+    if lat is not None and (type(lat) not in (int, float) or not -90 <= lat <= 90):
+        return None
+    f["lon"] = None if lon is None else float(lon)
+    f["lat"] = None if lat is None else float(lat)
     f["observed_at"] = observed
     f["flow_q"] = None if q is None else float(q)
     f["occupancy_k"] = None if k is None else float(k)

@@ -1,0 +1,170 @@
+"""Traffic fetch against a real local server: change check, incremental where, broken exports."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import orjson
+import pytest
+from aiohttp import web
+from fake_upstream import Upstream, app_settings, context, reply
+
+from collector.http import HttpClient
+from collector.plugin import Record, SourceError
+from sources.traffic import SOURCE
+from sources.traffic.settings import TrafficSettings
+
+BASE = "/api/explore/v2.1/catalog/datasets/comptages-routiers-permanents"
+CASE = Path(__file__).parents[2] / "sources/traffic/testcases/hour_with_quirks"
+GOLDEN = orjson.loads((CASE / "payload.json").read_bytes())
+COUNTS = orjson.dumps(GOLDEN["counts"], option=orjson.OPT_INDENT_2)
+ARCS = orjson.dumps(GOLDEN["arcs"])
+LAST_20H = b'{"total_count": 1, "results": [{"last": "2025-11-04T20:00:00+00:00"}]}'
+NOW = datetime(2025, 11, 5, 2, 0, tzinfo=UTC)
+
+
+def serve(upstream: Upstream, last: bytes = LAST_20H, counts: bytes = COUNTS) -> None:
+    exports = {"counts": counts, "arcs": ARCS}
+
+    async def export(request: web.Request) -> web.StreamResponse:
+        kind = "arcs" if "geo_shape" in request.query["select"] else "counts"
+        return web.Response(body=exports[kind], content_type="application/json")
+
+    upstream.routes[f"{BASE}/records"] = reply(last)
+    upstream.routes[f"{BASE}/exports/json"] = export
+
+
+async def test_first_run_backfills_and_fetches_arcs(upstream: Upstream, http: HttpClient) -> None:
+    serve(upstream)
+    ctx = context(http, app_settings(upstream), TrafficSettings(), now=NOW)
+    fetched = await SOURCE.fetch(ctx)
+    assert fetched is not None
+    check, counts, arcs = upstream.seen
+    assert check.query == {"select": "max(t_1h) as last", "limit": "1"}
+    assert counts.query["where"] == (
+        "t_1h > date'2025-11-03T20:00:00' and t_1h <= date'2025-11-04T20:00:00'"
+    )
+    assert "geo_shape" not in counts.query["select"]
+    assert counts.query["timezone"] == "UTC"
+    assert arcs.query["where"] == "t_1h = date'2025-11-04T20:00:00'"
+    assert "geo_shape" in arcs.query["select"]
+    assert "Authorization" not in counts.headers
+    assert fetched.payload == b'{"counts":' + COUNTS + b',"arcs":' + ARCS + b"}"
+    assert fetched.state == {
+        "watermark": "2025-11-04T20:00:00+00:00",
+        "arcs_at": "2025-11-05T02:00:00+00:00",
+    }
+    assert fetched.meta["phantom_rows"] == "1"
+    assert ctx.http.stats.requests == 3
+    assert ctx.http.stats.bytes == len(LAST_20H) + len(COUNTS) + len(ARCS)
+    records = [r for r in SOURCE.parse(fetched.payload) if isinstance(r, Record)]
+    assert len(records) == 7 + 3
+
+
+async def test_unchanged_tick_makes_only_the_change_check(
+    upstream: Upstream, http: HttpClient
+) -> None:
+    serve(upstream)
+    state = {"watermark": "2025-11-04T20:00:00+00:00", "arcs_at": "2025-11-01T00:00:00+00:00"}
+    ctx = context(http, app_settings(upstream), TrafficSettings(), state=state, now=NOW)
+    assert await SOURCE.fetch(ctx) is None
+    assert ctx.http.stats.requests == 1
+    assert ctx.http.stats.bytes == len(LAST_20H)
+    assert [s.path for s in upstream.seen] == [f"{BASE}/records"]
+
+
+async def test_incremental_tick_downloads_only_new_hours(
+    upstream: Upstream, http: HttpClient
+) -> None:
+    serve(upstream)
+    state = {"watermark": "2025-11-04T18:00:00+00:00", "arcs_at": "2025-11-04T12:00:00+00:00"}
+    ctx = context(http, app_settings(upstream), TrafficSettings(), state=state, now=NOW)
+    fetched = await SOURCE.fetch(ctx)
+    assert fetched is not None
+    assert len(upstream.seen) == 2  # arcs are 14 h old: kept
+    assert upstream.seen[1].query["where"] == (
+        "t_1h > date'2025-11-04T18:00:00' and t_1h <= date'2025-11-04T20:00:00'"
+    )
+    assert fetched.payload.endswith(b',"arcs":null}')
+    assert fetched.state == {
+        "watermark": "2025-11-04T20:00:00+00:00",
+        "arcs_at": "2025-11-04T12:00:00+00:00",
+    }
+
+
+async def test_catch_up_is_capped_per_run(upstream: Upstream, http: HttpClient) -> None:
+    serve(upstream, counts=b"[]")
+    state = {"watermark": "2025-10-01T00:00:00+00:00", "arcs_at": "2025-11-05T00:00:00+00:00"}
+    ctx = context(http, app_settings(upstream), TrafficSettings(), state=state, now=NOW)
+    fetched = await SOURCE.fetch(ctx)
+    assert fetched is not None
+    assert upstream.seen[1].query["where"] == (
+        "t_1h > date'2025-10-01T00:00:00' and t_1h <= date'2025-10-03T00:00:00'"
+    )
+    assert fetched.state["watermark"] == "2025-10-03T00:00:00+00:00"  # an empty gap is passed
+
+
+async def test_watermark_is_the_newest_hour_actually_downloaded(
+    upstream: Upstream, http: HttpClient
+) -> None:
+    only_19h = orjson.dumps([r for r in GOLDEN["counts"] if r["t_1h"] != "2025-11-04T20:00:00+00:00"])
+    serve(upstream, counts=only_19h)
+    state = {"watermark": "2025-11-04T18:00:00+00:00", "arcs_at": "2025-11-05T00:00:00+00:00"}
+    ctx = context(http, app_settings(upstream), TrafficSettings(), state=state, now=NOW)
+    fetched = await SOURCE.fetch(ctx)
+    assert fetched is not None
+    assert fetched.state["watermark"] == "2025-11-04T19:00:00+00:00"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        COUNTS[: len(COUNTS) // 2],
+        COUNTS[:-1] + b'\nStreaming interrupted due to the following error: timeout\n]',
+        b"",
+    ],
+    ids=["cut", "interrupted", "empty"],
+)
+async def test_broken_export_fails_without_moving_the_watermark(
+    upstream: Upstream, http: HttpClient, body: bytes
+) -> None:
+    serve(upstream, counts=body)
+    state = {"watermark": "2025-11-04T18:00:00+00:00", "arcs_at": "2025-11-05T00:00:00+00:00"}
+    ctx = context(http, app_settings(upstream), TrafficSettings(), state=state, now=NOW)
+    with pytest.raises(SourceError, match="truncated|interrupted"):
+        await SOURCE.fetch(ctx)
+
+
+async def test_connection_dropped_mid_export(upstream: Upstream, http: HttpClient) -> None:
+    serve(upstream)
+
+    async def drop(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"Content-Length": "100000"})
+        await response.prepare(request)
+        await response.write(COUNTS[:500])
+        assert request.transport is not None
+        request.transport.close()
+        return response
+
+    upstream.routes[f"{BASE}/exports/json"] = drop
+    state = {"watermark": "2025-11-04T18:00:00+00:00"}
+    ctx = context(http, app_settings(upstream), TrafficSettings(), state=state, now=NOW)
+    with pytest.raises(SourceError, match="mid-stream|failed"):
+        await SOURCE.fetch(ctx)
+
+
+async def test_upstream_error_and_apikey(upstream: Upstream, http: HttpClient) -> None:
+    error = b'{"message": "Unknown field: t_1hh", "error_code": "ODSQLError"}'
+    upstream.routes[f"{BASE}/records"] = reply(error, status=400)
+    app = app_settings(upstream, opendata_apikey="k3y")
+    ctx = context(http, app, TrafficSettings(), now=NOW)
+    with pytest.raises(SourceError, match="ODSQLError: Unknown field"):
+        await SOURCE.fetch(ctx)
+    assert upstream.seen[0].headers["Authorization"] == "Apikey k3y"
+
+
+async def test_empty_dataset_is_nothing_new(upstream: Upstream, http: HttpClient) -> None:
+    serve(upstream, last=b'{"total_count": 1, "results": [{"last": null}]}')
+    ctx = context(http, app_settings(upstream), TrafficSettings(), now=NOW)
+    assert await SOURCE.fetch(ctx) is None
