@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+import contextlib
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -72,3 +73,36 @@ def make_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., S
 def plugins_for(app: Settings) -> tuple[Registry, PluginSettings]:
     registry = discover(app.plugin_dir)
     return registry, resolve(registry, app)
+
+
+@pytest.fixture
+def upstream_in_thread() -> Iterator[Upstream]:
+    """The same upstream on its own thread and loop, for tests that drive a subprocess."""
+    import threading
+
+    ready = threading.Event()
+    holder: dict[str, Any] = {}
+
+    def serve() -> None:
+        loop = asyncio.new_event_loop()
+        holder["loop"] = loop
+
+        async def main() -> None:
+            gen = upstream.__wrapped__()  # type: ignore[attr-defined]
+            holder["state"] = await gen.__anext__()
+            holder["gen"] = gen
+            ready.set()
+            await holder.setdefault("stop", asyncio.Event()).wait()
+            with contextlib.suppress(StopAsyncIteration):
+                await gen.__anext__()
+
+        holder["stop"] = asyncio.Event()
+        loop.run_until_complete(main())
+        loop.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    ready.wait(10)
+    yield holder["state"]
+    holder["loop"].call_soon_threadsafe(holder["stop"].set)
+    thread.join(10)
