@@ -141,8 +141,10 @@ def cmd_check(ctx: Context, args: argparse.Namespace) -> int:
     from collector.storage import make_store
 
     print(f"settings: ok (storage={ctx.app.storage})")
-    print(f"plugins: {len(ctx.registry.sources)} sources, {len(ctx.registry.aggregations)}"
-          " aggregations")
+    print(
+        f"plugins: {len(ctx.registry.sources)} sources, {len(ctx.registry.aggregations)}"
+        " aggregations"
+    )
     for name, reason in sorted(ctx.plugins.disabled.items()):
         print(f"  {name}: disabled: {reason}")
 

@@ -9,6 +9,7 @@ The summary line counts runs done, failed and cancelled.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import signal
 from collections import Counter
@@ -68,10 +69,8 @@ async def wait_for_storage(store: Store, stop: asyncio.Event, *, max_wait: float
             if not failing:
                 log.error("storage unreachable, waiting for it", error=str(exc))
                 failing = True
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=delay)
-            except TimeoutError:
-                pass
             delay = min(delay * 2, max_wait)
             continue
         if failing:
@@ -157,7 +156,9 @@ class Daemon:
         finally:
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.remove_signal_handler(sig)
-            log.info("daemon stopped", **{k: self.outcomes[k] for k in ("done", "failed", "cancelled")})
+            log.info(
+                "daemon stopped", **{k: self.outcomes[k] for k in ("done", "failed", "cancelled")}
+            )
 
     async def _drain(self, timeout: float) -> None:
         pending = set(self.inflight)

@@ -169,7 +169,9 @@ def discover(plugin_dir: Path | None = None) -> Registry:
     )
     datasets = {d for found in sources.values() for d in found.plugin.datasets()}
     for name, found in aggregations.items():
-        missing = [d for d in (*found.plugin.inputs, *found.plugin.latest_inputs) if d not in datasets]
+        missing = [
+            d for d in (*found.plugin.inputs, *found.plugin.latest_inputs) if d not in datasets
+        ]
         if missing:
             raise PluginError(
                 f"{found.origin}: aggregation {name!r} reads unknown datasets {missing}"

@@ -25,7 +25,9 @@ from collector.plugin import FetchContext, Source, SourceError, SourceSettings
 from collector.settings import Settings
 from collector.storage.base import StorageError, Store
 
-Status = Literal["ok", "unchanged", "skipped", "failed", "timeout", "parse_error", "storage_error", "error"]
+Status = Literal[
+    "ok", "unchanged", "skipped", "failed", "timeout", "parse_error", "storage_error", "error"
+]
 FAILED: frozenset[str] = frozenset({"failed", "timeout", "parse_error", "storage_error", "error"})
 
 
@@ -151,7 +153,11 @@ class SourceRunner:
                 [parse_failure_reject(self.source.name, key, str(exc), now)]
             )
             raise
-        result.records, result.valid, result.invalid = batch.records, batch.valid, len(batch.rejects)
+        result.records, result.valid, result.invalid = (
+            batch.records,
+            batch.valid,
+            len(batch.rejects),
+        )
         result.written = batch.valid
         # Only now that silver holds the rows may the plugin's cursor move.
         state["plugin"] = {**state.get("plugin", {}), **fetched.state}

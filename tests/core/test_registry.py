@@ -12,7 +12,7 @@ from collector.registry import PluginError, discover
 from tests.core.conftest import PLUGIN_DIR
 
 PLUGIN_CODE = textwrap.dedent(
-    '''
+    """
     from datetime import timedelta
     from collector.plugin import Record, Source
 
@@ -27,7 +27,7 @@ PLUGIN_CODE = textwrap.dedent(
 
     SOURCE = Source(name={name!r}, description="x", interval=timedelta(seconds=5),
                     records=(Thing,), fetch=fetch, parse=parse)
-    '''
+    """
 )
 
 
@@ -53,7 +53,9 @@ def test_installed_entry_point(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     (package / "__init__.py").write_text(PLUGIN_CODE.format(name="velib"))
     info = site / "extra_paris_source-1.0.dist-info"
     info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: extra-paris-source\nVersion: 1.0\n")
+    (info / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: extra-paris-source\nVersion: 1.0\n"
+    )
     (info / "entry_points.txt").write_text(
         "[paris_collector.sources]\nvelib = extra_paris_source\n"
     )

@@ -98,7 +98,9 @@ async def test_invalid_records_are_set_aside_and_valid_ones_land(
     _, [result] = await run_counter(app)
     assert (result.status, result.valid, result.invalid) == ("ok", 2, 2)
     reader = LocalReader(app.data_dir)
-    rejects = reader.conn.execute("SELECT idx, reason, raw_key FROM rejects ORDER BY idx").fetchall()
+    rejects = reader.conn.execute(
+        "SELECT idx, reason, raw_key FROM rejects ORDER BY idx"
+    ).fetchall()
     assert [r[0] for r in rejects] == [2, 3]
     assert "observed_at" in rejects[0][1] and "value" in rejects[1][1]
     assert all(r[2] == result.raw_key for r in rejects)
