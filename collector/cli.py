@@ -11,7 +11,7 @@ import asyncio
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from collector import __version__
@@ -181,12 +181,68 @@ def cmd_init(ctx: Context, args: argparse.Namespace) -> int:
     return asyncio.run(_guard_storage(main))
 
 
+def cmd_aggregate(ctx: Context, args: argparse.Namespace) -> int:
+    from collector.daemon import Services, run_aggregations
+
+    names = args.aggregations or ctx.plugins.enabled_aggregations()
+    for name in names:
+        ctx.registry.aggregation(name)
+
+    async def main() -> int:
+        async with Services(ctx.app, ctx.registry, ctx.plugins) as services:
+            await _checked(services.store)
+            for name in names:
+                if name not in services.aggregators:  # switched off, but asked for by name
+                    from collector.aggregate import AggregationRunner
+
+                    services.aggregators[name] = AggregationRunner(
+                        ctx.registry.aggregation(name),
+                        ctx.plugins.aggregations[name],
+                        services.store,
+                    )
+            results = await run_aggregations(services, names)
+        for r in results:
+            print(
+                f"{r.name:<36} {r.status:<14} window_end={r.window_end} inputs={r.inputs}"
+                + (f" error={r.error}" if r.error else "")
+            )
+        return EXIT_FAILED if any(r.failed for r in results) else EXIT_OK
+
+    return asyncio.run(main())
+
+
+def cmd_report(ctx: Context, args: argparse.Namespace) -> int:
+    from collector.report import write_report, yesterday_in_paris
+    from collector.storage import make_store
+
+    day = args.date or yesterday_in_paris(datetime.now(UTC))
+
+    async def main() -> int:
+        async with make_store(ctx.app) as store:
+            await _checked(store)
+            written = await write_report(store, ctx.registry.aggregations, day)
+        for w in written:
+            print(f"{w.aggregation:<36} {w.points:>5} points  {w.keys[0]}  {w.keys[1]}")
+        return EXIT_OK
+
+    return asyncio.run(main())
+
+
+def parse_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
 COMMANDS: dict[str, tuple[Callable[[Context, argparse.Namespace], int], str]] = {
     "run": (cmd_run, "run the daemon: every enabled source on its interval, until SIGTERM"),
     "once": (cmd_once, "one run of each source (all enabled by default), then exit"),
     "replay": (cmd_replay, "rebuild silver from the raw payloads in bronze"),
     "plugins": (cmd_plugins, "list sources and aggregations with interval and state"),
     "check": (cmd_check, "validate settings and plugins, and reach the storage"),
+    "aggregate": (cmd_aggregate, "run aggregations once (all enabled by default) into gold"),
+    "report": (cmd_report, "write a day's series of every analytic as JSON and CSV"),
     "init": (cmd_init, "create bucket, tables, indexes and TTL (or local dirs and schema)"),
 }
 
@@ -208,6 +264,12 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text, description=help_text, parents=[common])
         if name == "once":
             p.add_argument("sources", nargs="*", metavar="SOURCE")
+        elif name == "aggregate":
+            p.add_argument("aggregations", nargs="*", metavar="NAME")
+        elif name == "report":
+            p.add_argument(
+                "--date", type=parse_date, help="Paris calendar day (default: yesterday)"
+            )
         elif name == "replay":
             p.add_argument("source", metavar="SOURCE")
             p.add_argument("--since", type=parse_time, help="first fetch time (UTC if naive)")

@@ -16,10 +16,13 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from collector.aggregate import AggregationResult, AggregationRunner
 from collector.http import HttpClient, make_session
 from collector.logs import get_logger
 from collector.plugin_settings import PluginSettings
@@ -40,6 +43,7 @@ class Services:
         self.plugins = plugins
         self.store: Store = make_store(app)
         self.runners: dict[str, SourceRunner] = {}
+        self.aggregators: dict[str, AggregationRunner] = {}
         self._stack = AsyncExitStack()
 
     async def __aenter__(self) -> Services:
@@ -51,6 +55,10 @@ class Services:
         for name in self.plugins.enabled_sources():
             self.runners[name] = SourceRunner(
                 self.registry.source(name), self.plugins.sources[name], self.app, self.store, http
+            )
+        for name in self.plugins.enabled_aggregations():
+            self.aggregators[name] = AggregationRunner(
+                self.registry.aggregation(name), self.plugins.aggregations[name], self.store
             )
         return self
 
@@ -83,7 +91,7 @@ class Daemon:
     def __init__(self, services: Services) -> None:
         self.services = services
         self.stop_event = asyncio.Event()
-        self.inflight: set[asyncio.Task[RunResult]] = set()
+        self.inflight: set[asyncio.Task[Any]] = set()
         self.outcomes: Counter[str] = Counter()
         self._signals = 0
 
@@ -129,6 +137,63 @@ class Daemon:
                 next_run_time=first,
             )
 
+    async def _aggregate(self, name: str) -> None:
+        if self.stop_event.is_set():
+            return
+        task = asyncio.ensure_future(self.services.aggregators[name].run())
+        self.inflight.add(task)
+        try:
+            result = await asyncio.shield(task)
+            self.outcomes["failed" if result.failed else "done"] += 1
+        except asyncio.CancelledError:
+            self.outcomes["cancelled"] += 1
+        finally:
+            self.inflight.discard(task)
+
+    async def _daily_report(self) -> None:
+        from collector.report import write_report, yesterday_in_paris
+
+        day = yesterday_in_paris(datetime.now(UTC))
+        try:
+            written = await write_report(self.services.store, self.services.aggregators, day)
+        except StorageError as exc:
+            log.error("daily report failed", date=day.isoformat(), error=str(exc))
+            return
+        log.info(
+            "daily report",
+            date=day.isoformat(),
+            analytics=len(written),
+            points=sum(w.points for w in written),
+        )
+
+    def _schedule_aggregations(self, scheduler: AsyncIOScheduler) -> None:
+        now = datetime.now(UTC)
+        for name, runner in self.services.aggregators.items():
+            seconds = runner.interval.total_seconds()
+            # The first run waits for the sources' first runs to land.
+            first = now + timedelta(seconds=min(30.0, seconds))
+            scheduler.add_job(
+                self._aggregate,
+                IntervalTrigger(seconds=seconds),
+                args=[name],
+                id=f"aggregation:{name}",
+                name=name,
+                max_instances=1,
+                coalesce=True,
+                misfire_grace_time=max(1, int(seconds)),
+                next_run_time=first,
+            )
+        if self.services.aggregators:
+            # After midnight in Paris, when yesterday's last points are in.
+            scheduler.add_job(
+                self._daily_report,
+                CronTrigger(hour=0, minute=20, timezone="Europe/Paris"),
+                id="report:daily",
+                max_instances=1,
+                coalesce=True,
+                misfire_grace_time=3600,
+            )
+
     async def main(self, extra_jobs: Iterable[Callable[[AsyncIOScheduler], None]] = ()) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
@@ -140,6 +205,7 @@ class Daemon:
                 return 0
             scheduler = AsyncIOScheduler(timezone=UTC)
             self._schedule(scheduler)
+            self._schedule_aggregations(scheduler)
             for add in extra_jobs:
                 add(scheduler)
             scheduler.start()
@@ -168,6 +234,11 @@ class Daemon:
             task.cancel()
         if pending:
             await asyncio.wait(pending, timeout=2.0)
+
+
+async def run_aggregations(services: Services, names: Iterable[str]) -> list[AggregationResult]:
+    """One run of each named aggregation, one after the other (the ``aggregate`` command)."""
+    return [await services.aggregators[n].run() for n in names]
 
 
 async def run_once(services: Services, names: Iterable[str]) -> list[RunResult]:
