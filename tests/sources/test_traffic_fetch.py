@@ -108,7 +108,8 @@ async def test_catch_up_is_capped_per_run(upstream: Upstream, http: HttpClient) 
 async def test_watermark_is_the_newest_hour_actually_downloaded(
     upstream: Upstream, http: HttpClient
 ) -> None:
-    only_19h = orjson.dumps([r for r in GOLDEN["counts"] if r["t_1h"] != "2025-11-04T20:00:00+00:00"])
+    hour_20 = "2025-11-04T20:00:00+00:00"
+    only_19h = orjson.dumps([r for r in GOLDEN["counts"] if r["t_1h"] != hour_20])
     serve(upstream, counts=only_19h)
     state = {"watermark": "2025-11-04T18:00:00+00:00", "arcs_at": "2025-11-05T00:00:00+00:00"}
     ctx = context(http, app_settings(upstream), TrafficSettings(), state=state, now=NOW)
@@ -132,7 +133,7 @@ async def test_broken_export_fails_without_moving_the_watermark(
     serve(upstream, counts=body)
     state = {"watermark": "2025-11-04T18:00:00+00:00", "arcs_at": "2025-11-05T00:00:00+00:00"}
     ctx = context(http, app_settings(upstream), TrafficSettings(), state=state, now=NOW)
-    with pytest.raises(SourceError, match="truncated|interrupted"):
+    with pytest.raises(SourceError, match=r"truncated|interrupted"):
         await SOURCE.fetch(ctx)
 
 
@@ -150,7 +151,7 @@ async def test_connection_dropped_mid_export(upstream: Upstream, http: HttpClien
     upstream.routes[f"{BASE}/exports/json"] = drop
     state = {"watermark": "2025-11-04T18:00:00+00:00"}
     ctx = context(http, app_settings(upstream), TrafficSettings(), state=state, now=NOW)
-    with pytest.raises(SourceError, match="mid-stream|failed"):
+    with pytest.raises(SourceError, match=r"mid-stream|failed"):
         await SOURCE.fetch(ctx)
 
 

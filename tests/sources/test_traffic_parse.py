@@ -8,8 +8,7 @@ from typing import Any
 
 import orjson
 
-from collector.plugin import Invalid, Record
-from collector.plugin import validate
+from collector.plugin import Invalid, Record, validate
 from sources.traffic.parse import _count, _fast_count, count_fields, parse
 from sources.traffic.records import TrafficCount
 
@@ -66,14 +65,17 @@ def test_unusual_rows_leave_the_fast_path_for_pydantic() -> None:
         got, want = _count({**row, **change}), validate(TrafficCount, fields)
         assert type(got) is type(want), change
         if isinstance(got, Invalid):
-            assert isinstance(want, Invalid) and got.reason == want.reason
+            assert isinstance(want, Invalid)
+            assert got.reason == want.reason
         else:
             assert got == want
     naive = _count({**row, "t_1h": "2025-11-04T19:00:00"})
-    assert isinstance(naive, Invalid) and "timezone" in naive.reason
+    assert isinstance(naive, Invalid)
+    assert "timezone" in naive.reason
     assert isinstance(_count({**row, "q": "12"}), TrafficCount)  # lax: "12" -> 12.0
     text_point = _count({**row, "geo_point_2d": {"lon": "2.35", "lat": "48.85"}})
-    assert isinstance(text_point, TrafficCount) and text_point.zone == "Paris 5e"
+    assert isinstance(text_point, TrafficCount)
+    assert text_point.zone == "Paris 5e"
 
 
 def test_a_full_hour_parses_fast() -> None:
@@ -87,4 +89,5 @@ def test_a_full_hour_parses_fast() -> None:
     elapsed = time.perf_counter() - start
     assert sum(isinstance(i, Record) for i in items) == 2977
     print(f"\n2,977 rows parsed in {elapsed * 1000:.0f} ms ({cold * 1000:.0f} ms cold)")
-    assert elapsed < 1.0 and cold < 3.0
+    assert elapsed < 1.0
+    assert cold < 3.0
