@@ -1,0 +1,32 @@
+"""Departure record: one train leaving one station, updated by every poll until it leaves."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from pydantic import AwareDatetime, Field
+
+from collector.plugin import Record
+
+
+class Departure(Record):
+    """``entity_id`` = ``{vehicle_journey_id}@{stop_area_id}``; ``observed_at`` = the base
+    (scheduled) departure time, UTC. Both are stable across polls: a poll updates one row."""
+
+    stream: ClassVar[str] = ""
+    history: ClassVar[bool] = True
+
+    stop_area_id: str = Field(description="the stop area polled, e.g. stop_area:SNCF:87686006")
+    station: str | None = Field(description="stop area name, e.g. Paris Gare de Lyon")
+    stop_point_id: str | None
+    network: str | None = Field(description="e.g. TGV INOUI, TER, Transilien")
+    commercial_mode: str | None
+    physical_mode: str | None = Field(description="e.g. Train grande vitesse")
+    direction: str | None = Field(description="terminus label")
+    headsign: str | None
+    train_number: str | None = Field(description="trip_short_name, e.g. 6602")
+    label: str | None = Field(description="line label")
+    base_departure: AwareDatetime = Field(description="scheduled departure, UTC")
+    realtime_departure: AwareDatetime | None = Field(description="expected departure, UTC")
+    delay_minutes: float | None = Field(description="realtime minus base, minutes")
+    data_freshness: str | None = Field(description="realtime or base_schedule")
