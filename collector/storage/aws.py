@@ -14,20 +14,29 @@ the daemon is the only writer, so no conditional write is needed.
 from __future__ import annotations
 
 import asyncio
-import random
-from collections.abc import Coroutine, Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AsyncExitStack
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import aioboto3
 from aiobotocore.config import AioConfig
 from botocore.exceptions import ClientError
 
 from collector import keys
+from collector.storage import dynamo_gold
 from collector.storage import dynamo_items as layout
-from collector.storage.aws_common import client_config, translated, where
+from collector.storage.aws_batch import chunks, gather, query_all, write_batch
+from collector.storage.aws_common import (
+    DEFAULT_ATTEMPTS,
+    NOT_FOUND,
+    client_config,
+    error_code,
+    translated,
+    where,
+)
 from collector.storage.aws_meta import decode_meta, encode_meta
+from collector.storage.aws_setup import ensure_bucket, ensure_table
 from collector.storage.base import GoldPoint, RawObject, Reject, Row, StorageError, Store
 from collector.storage.dynamo_codec import Item, decode, encode
 
@@ -37,21 +46,12 @@ if TYPE_CHECKING:
 
     from collector.settings import Settings
 
-T = TypeVar("T")
-BATCH_SIZE = 25  # BatchWriteItem's limit
-BATCH_ATTEMPTS = 8
-BACKOFF_BASE = 0.05
-BACKOFF_CAP = 5.0
 CONCURRENCY = 8
 GOLD_READ_ATTEMPTS = 3
 
 
-def _code(exc: ClientError) -> str:
-    return str(exc.response.get("Error", {}).get("Code", ""))
-
-
 class AwsStore(Store):
-    def __init__(self, settings: Settings, *, max_attempts: int = 5) -> None:
+    def __init__(self, settings: Settings, *, max_attempts: int = DEFAULT_ATTEMPTS) -> None:
         if not settings.s3_bucket:
             raise StorageError(
                 "PARIS_S3_BUCKET is not set: the aws storage needs a bucket for raw payloads"
@@ -104,56 +104,9 @@ class AwsStore(Store):
     async def init(self) -> list[str]:
         created: list[str] = []
         with translated("init", self.place):
-            created += await self._ensure_bucket()
+            created += await ensure_bucket(self.s3, self.bucket, self.region)
             for table, index, ttl in layout.layout(self.tables):
-                created += await self._ensure_table(table, index, ttl=ttl)
-        return created
-
-    async def _ensure_bucket(self) -> list[str]:
-        try:
-            await self.s3.head_bucket(Bucket=self.bucket)
-            return []
-        except ClientError as exc:
-            if _code(exc) not in {"404", "NoSuchBucket", "NotFound"}:
-                raise
-        if self.region == "us-east-1":  # the one region that rejects its own LocationConstraint
-            await self.s3.create_bucket(Bucket=self.bucket)
-        else:
-            await self.s3.create_bucket(
-                Bucket=self.bucket,
-                CreateBucketConfiguration={"LocationConstraint": self.region},  # type: ignore[typeddict-item]
-            )
-        return [f"bucket {self.bucket}"]
-
-    async def _ensure_table(self, table: str, index: str | None, *, ttl: bool) -> list[str]:
-        created = []
-        try:
-            described = (await self.ddb.describe_table(TableName=table))["Table"]
-            indexes = {g["IndexName"] for g in described.get("GlobalSecondaryIndexes", [])}
-            if index and index not in indexes:
-                definition = layout.table_definition(table, index)
-                await self.ddb.update_table(
-                    TableName=table,
-                    AttributeDefinitions=definition["AttributeDefinitions"],
-                    GlobalSecondaryIndexUpdates=[{"Create": layout.index_definition(index)}],
-                )
-                created.append(f"index {index} on {table}")
-        except ClientError as exc:
-            if _code(exc) != "ResourceNotFoundException":
-                raise
-            await self.ddb.create_table(**layout.table_definition(table, index))
-            waiter = self.ddb.get_waiter("table_exists")
-            await waiter.wait(TableName=table, WaiterConfig={"Delay": 1, "MaxAttempts": 300})
-            created.append(f"table {table}")
-        if ttl:
-            described_ttl = await self.ddb.describe_time_to_live(TableName=table)
-            status = described_ttl.get("TimeToLiveDescription", {}).get("TimeToLiveStatus")
-            if status not in {"ENABLED", "ENABLING"}:
-                await self.ddb.update_time_to_live(
-                    TableName=table,
-                    TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"},
-                )
-                created.append(f"ttl expires_at on {table}")
+                created += await ensure_table(self.ddb, table, index, ttl=ttl)
         return created
 
     async def check(self) -> None:
@@ -161,7 +114,7 @@ class AwsStore(Store):
             try:
                 await self.s3.head_bucket(Bucket=self.bucket)
             except ClientError as exc:
-                if _code(exc) in {"404", "NoSuchBucket", "NotFound"}:
+                if error_code(exc) in NOT_FOUND:
                     raise StorageError(
                         f"bucket {self.bucket} does not exist: run 'paris-collector init'"
                     ) from exc
@@ -186,7 +139,7 @@ class AwsStore(Store):
             try:
                 answer = await self.s3.get_object(Bucket=self.bucket, Key=key)
             except ClientError as exc:
-                if _code(exc) in {"NoSuchKey", "404", "NotFound"}:
+                if error_code(exc) in NOT_FOUND:
                     raise KeyError(key) from None
                 raise
             async with answer["Body"] as stream:
@@ -226,7 +179,7 @@ class AwsStore(Store):
             if seen is None or row.observed_at >= seen.observed_at:
                 newest[(row.dataset, row.entity_id)] = row
         datasets = sorted({row.dataset for row in rows})
-        marks = dict(zip(datasets, await self._gather(self._marks(d) for d in datasets), strict=True))
+        marks = dict(zip(datasets, await gather(self._marks(d) for d in datasets), strict=True))
         items = []
         if history:
             items += [layout.history_item(r, d, expires_at) for r, d in encoded.values()]
@@ -240,21 +193,19 @@ class AwsStore(Store):
     async def _marks(self, dataset: str) -> dict[str, str]:
         """``observed_at`` of each entity in the latest view."""
         query = layout.partition_query(self.tables.silver, keys.latest_pk(dataset))
-        assert query is not None
         query["ConsistentRead"] = True
         items = await self._query(layout.project(query, "sk", "observed_at"))
         return {i["sk"]["S"]: i["observed_at"]["S"] for i in items}
 
     async def read_latest(self, dataset: str) -> list[dict[str, Any]]:
         query = layout.partition_query(self.tables.silver, keys.latest_pk(dataset))
-        assert query is not None
         return [layout.item_data(i) for i in await self._query(layout.project(query, "data"))]
 
     async def read_window(
         self, dataset: str, since: datetime, until: datetime
     ) -> list[dict[str, Any]]:
         queries = layout.window_queries(self.tables.silver, dataset, since, until)
-        days = await self._gather(self._query(q) for q in queries)
+        days = await gather(self._query(q) for q in queries)
         return [layout.item_data(i) for day in days for i in day]
 
     async def put_rejects(self, rejects: Sequence[Reject]) -> None:
@@ -263,20 +214,16 @@ class AwsStore(Store):
 
     async def list_rejects(self, source: str | None = None) -> list[Reject]:
         if source is None:
-            query: dict[str, Any] | None = {
-                "TableName": self.tables.state,
-                "IndexName": layout.BY_KIND,
-                "KeyConditionExpression": "gsi1pk = :kind",
-                "ExpressionAttributeValues": {":kind": {"S": "rejects"}},
-            }
+            query = layout.kind_query(self.tables.state, "rejects")
         else:
             query = layout.partition_query(self.tables.state, keys.rejects_pk(source))
-        assert query is not None
         return [layout.reject_from_item(i) for i in await self._query(query)]
 
     async def delete_rejects(self, rejects: Sequence[Reject]) -> None:
         found = {(r.source, r.raw_key, r.index): layout.reject_key(r) for r in rejects}
-        await self._write(self.tables.state, [{"DeleteRequest": {"Key": k}} for k in found.values()])
+        await self._write(
+            self.tables.state, [{"DeleteRequest": {"Key": k}} for k in found.values()]
+        )
 
     # state ------------------------------------------------------------------
     async def get_state(self, source: str) -> dict[str, Any]:
@@ -297,21 +244,21 @@ class AwsStore(Store):
 
     # gold -------------------------------------------------------------------
     async def put_gold(self, point: GoldPoint, *, expires_at: int) -> None:
-        main, parts = layout.gold_items(point, expires_at)
+        main, parts = dynamo_gold.gold_items(point, expires_at)
         await self._write(self.tables.gold, [{"PutRequest": {"Item": p}} for p in parts])
         with translated(f"put gold {point.aggregation} {point.window_end}", self.place):
             self.write_requests += 1
             answer = await self.ddb.put_item(
                 TableName=self.tables.gold, Item=main, ReturnValues="ALL_OLD"
             )
-        stale = range(len(parts) + 1, layout.part_count(answer.get("Attributes", {})) + 1)
+        stale = range(len(parts) + 1, dynamo_gold.part_count(answer.get("Attributes", {})) + 1)
         await self._write(
             self.tables.gold,
-            [{"DeleteRequest": {"Key": layout.part_key(point, i)}} for i in stale],
+            [{"DeleteRequest": {"Key": dynamo_gold.part_key(point, i)}} for i in stale],
         )
 
     async def read_gold(self, aggregation: str, since: str, until: str) -> list[GoldPoint]:
-        query = layout.partition_query(self.tables.gold, aggregation, since, until)
+        query = layout.range_query(self.tables.gold, aggregation, since, until)
         if query is None:
             return []
         items = await self._query(query)
@@ -319,8 +266,11 @@ class AwsStore(Store):
 
     async def _gold_point(self, aggregation: str, item: Item) -> GoldPoint:
         for _ in range(GOLD_READ_ATTEMPTS):
-            parts = await self._query(layout.parts_query(self.tables.gold, aggregation, item))
-            point = layout.gold_point(aggregation, item, parts)
+            parts = []
+            if dynamo_gold.part_count(item):
+                query = dynamo_gold.parts_query(self.tables.gold, aggregation, item)
+                parts = await self._query(query)
+            point = dynamo_gold.gold_point(aggregation, item, parts)
             if point is not None:
                 return point
             with translated(f"read gold {aggregation}", self.place):
@@ -334,43 +284,11 @@ class AwsStore(Store):
 
     # plumbing ---------------------------------------------------------------
     async def _query(self, query: dict[str, Any]) -> list[Item]:
-        """Every item a Query matches, page after page."""
-        items: list[Item] = []
-        with translated(f"query {query['TableName']}", self.place):
-            while True:
-                async with self._limit:
-                    answer = await self.ddb.query(**query)
-                items.extend(answer.get("Items", []))
-                if "LastEvaluatedKey" not in answer:
-                    return items
-                query = {**query, "ExclusiveStartKey": answer["LastEvaluatedKey"]}
+        return await query_all(self.ddb, query, limit=self._limit, place=self.place)
 
     async def _write(self, table: str, requests: list[Any]) -> None:
-        chunks = [requests[i : i + BATCH_SIZE] for i in range(0, len(requests), BATCH_SIZE)]
-        await self._gather(self._write_chunk(table, chunk) for chunk in chunks)
-
-    async def _write_chunk(self, table: str, pending: list[Any]) -> None:
-        for attempt in range(BATCH_ATTEMPTS):
-            with translated(f"write to {table}", self.place):
-                async with self._limit:
-                    self.write_requests += 1
-                    answer = await self.ddb.batch_write_item(RequestItems={table: pending})
-            pending = list(answer.get("UnprocessedItems", {}).get(table, []))
-            if not pending:
-                return
-            # Full jitter: throttled writers that back off in step would collide again.
-            await asyncio.sleep(random.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * 2**attempt)))
-        raise StorageError(
-            f"write to {table}: {len(pending)} items still unprocessed after"
-            f" {BATCH_ATTEMPTS} attempts (throttled)"
+        made = await gather(
+            write_batch(self.ddb, table, chunk, limit=self._limit, place=self.place)
+            for chunk in chunks(requests)
         )
-
-    async def _gather(self, coroutines: Iterable[Coroutine[Any, Any, T]]) -> list[T]:
-        """Run concurrently; on the first failure cancel the rest and raise that failure."""
-        tasks: list[asyncio.Task[T]] = []
-        try:
-            async with asyncio.TaskGroup() as group:
-                tasks = [group.create_task(c) for c in coroutines]
-        except BaseExceptionGroup as failures:
-            raise failures.exceptions[0] from None
-        return [t.result() for t in tasks]
+        self.write_requests += sum(made)

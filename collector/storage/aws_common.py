@@ -49,6 +49,8 @@ ACCESS = {
     "MissingAuthenticationTokenException",
 }
 MISSING = {"ResourceNotFoundException", "NoSuchBucket"}
+# What S3 answers for a missing key or bucket (HEAD requests carry no error body).
+NOT_FOUND = {"404", "NotFound", "NoSuchKey", "NoSuchBucket"}
 
 
 def client_config(
@@ -66,6 +68,10 @@ def client_config(
     )
 
 
+def error_code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
 def where(endpoint_url: str | None, region: str) -> str:
     return endpoint_url or f"AWS region {region}"
 
@@ -73,9 +79,8 @@ def where(endpoint_url: str | None, region: str) -> str:
 def describe(exc: BaseException, what: str, place: str) -> str:
     """A one-line explanation of an AWS failure for logs and the CLI."""
     if isinstance(exc, ClientError):
-        error = exc.response.get("Error", {})
-        code = str(error.get("Code", "Unknown"))
-        message = str(error.get("Message", "")) or code
+        code = error_code(exc) or "Unknown"
+        message = str(exc.response.get("Error", {}).get("Message", "")) or code
         if code in THROTTLING:
             return f"{what}: throttled by {place} even after retries ({code})"
         if code in ACCESS:

@@ -1,9 +1,10 @@
 """S3 user metadata that survives any value.
 
-S3 sends metadata as HTTP headers: ASCII only, no control characters, surrounding spaces lost.
-Any other value is stored as an RFC 2047 encoded word (``=?UTF-8?B?...?=``, the form S3 itself
-uses) and decoded on read, so :meth:`get_raw` returns exactly what :meth:`put_raw` got. Keys
-come back lower-cased, as S3 stores them.
+S3 sends metadata as HTTP headers: ASCII only, no control characters, and surrounding spaces or
+empty values get lost. Any other value is stored as an RFC 2047 encoded word
+(``=?UTF-8?B?...?=``, the form S3 itself uses) and decoded on read, so ``get_raw`` returns
+exactly what ``put_raw`` got. Keys come back lower-cased, as S3 stores them; all the metadata
+must fit in S3's 2 KB.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ _WORD = re.compile(r"=\?UTF-8\?B\?([A-Za-z0-9+/=]*)\?=")
 
 def _plain(value: str) -> bool:
     return (
-        value.isascii()
+        value != ""
+        and value.isascii()
         and value.isprintable()
         and value == value.strip()
         and not value.startswith("=?")
@@ -26,9 +28,7 @@ def _plain(value: str) -> bool:
 
 
 def encode_meta(meta: Mapping[str, str]) -> dict[str, str]:
-    return {
-        key.lower(): value if _plain(value) else _encode(value) for key, value in meta.items()
-    }
+    return {key.lower(): value if _plain(value) else _encode(value) for key, value in meta.items()}
 
 
 def _encode(value: str) -> str:

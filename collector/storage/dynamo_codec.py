@@ -56,7 +56,9 @@ def _encode_map(value: Mapping[Any, Any]) -> dict[str, AttributeValue]:
 
 def _float(value: float) -> str:
     if not math.isfinite(value):
-        raise ValueError(f"DynamoDB cannot store {value!r} (NaN and infinities have no number form)")
+        raise ValueError(
+            f"DynamoDB cannot store {value!r} (NaN and infinities have no number form)"
+        )
     text = repr(value)
     return text.replace("e", "E") if "e" in text else text
 
@@ -79,7 +81,7 @@ def _encode_other(value: Any) -> AttributeValue:
     return encode(orjson.loads(orjson.dumps(value)))
 
 
-def decode(value: AttributeValue) -> Any:
+def decode(value: Mapping[str, Any]) -> Any:
     """One low-level attribute value as a Python value (numbers as int or float)."""
     if "S" in value:
         return value["S"]

@@ -9,10 +9,7 @@ all keyed by ``pk`` (hash) and ``sk`` (range), keys as in :mod:`collector.keys`:
   Both hold the record as a native map ``data`` plus ``raw_key``, ``observed_at``,
   ``entity_id`` and ``dataset``; history items expire through the TTL attribute ``expires_at``.
 * gold: ``{aggregation}`` / ``{window_end}`` with ``window_start``, ``ran_at``, ``data``,
-  ``expires_at``. A result too large for one item (DynamoDB caps items at 400 KB) is stored as
-  zlib-compressed JSON cut into parts ``{aggregation}#parts`` / ``{window_end}#part0001``...; the
-  main item then has ``parts`` and ``digest`` instead of ``data``. Parts are written before the
-  main item, so a reader that sees a digest mismatch is reading during a rewrite and retries.
+  ``expires_at``; large results are split, see :mod:`collector.storage.dynamo_gold`.
 * state: ``state#{source}`` / ``state`` holds a source's state, ``rejects#{source}`` /
   ``{raw_key}#{index:06d}`` a record set aside. Both carry ``gsi1pk`` (``state`` or
   ``rejects``) for the index ``by_kind``, which lists every source without a Scan.
@@ -23,26 +20,19 @@ with the latest view: avoid that id.
 
 from __future__ import annotations
 
-import hashlib
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import orjson
-
 from collector import keys
-from collector.storage.base import GoldPoint, Reject, Row
+from collector.storage.base import Reject, Row
 from collector.storage.dynamo_codec import AttributeValue, Item, decode, encode
 
 BY_DAY = "by_day"
 BY_KIND = "by_kind"
 TTL_ATTRIBUTE = "expires_at"
 STATE_SK = "state"
-# Leaves room under the 400 KB item limit for keys and the other attributes.
-MAX_INLINE_BYTES = 350_000
-PART_BYTES = 350_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +80,11 @@ def _key_schema(hash_key: str, range_key: str) -> list[dict[str, str]]:
 
 def layout(tables: Tables) -> list[tuple[str, str | None, bool]]:
     """Each table with its index and whether it expires items by TTL."""
-    return [(tables.silver, BY_DAY, True), (tables.gold, None, True), (tables.state, BY_KIND, False)]
+    return [
+        (tables.silver, BY_DAY, True),
+        (tables.gold, None, True),
+        (tables.state, BY_KIND, False),
+    ]
 
 
 def s(text: str) -> AttributeValue:
@@ -134,37 +128,33 @@ def item_data(item: Item) -> dict[str, Any]:
     return data
 
 
-def partition_query(
-    table: str, pk: str, since: str | None = None, until: str | None = None
-) -> dict[str, Any] | None:
-    """Query arguments for one partition, optionally with ``since <= sk <= until``.
-
-    None when nothing can match: DynamoDB rejects empty strings in key conditions and BETWEEN
-    with its bounds out of order, where SQLite simply finds nothing.
-    """
-    names = {"#pk": "pk"}
-    values = {":pk": s(pk)}
-    condition = "#pk = :pk"
-    if until is not None:
-        if not until or (since or "") > until:
-            return None
-        names["#sk"] = "sk"
-        values[":hi"] = s(until)
-        if since:
-            values[":lo"] = s(since)
-            condition += " AND #sk BETWEEN :lo AND :hi"
-        else:
-            condition += " AND #sk <= :hi"
-    elif since:
-        names["#sk"] = "sk"
-        values[":lo"] = s(since)
-        condition += " AND #sk >= :lo"
+def partition_query(table: str, pk: str) -> dict[str, Any]:
+    """Query arguments for a whole partition."""
     return {
         "TableName": table,
-        "KeyConditionExpression": condition,
-        "ExpressionAttributeNames": names,
-        "ExpressionAttributeValues": values,
+        "KeyConditionExpression": "#pk = :pk",
+        "ExpressionAttributeNames": {"#pk": "pk"},
+        "ExpressionAttributeValues": {":pk": s(pk)},
     }
+
+
+def range_query(table: str, pk: str, since: str, until: str) -> dict[str, Any] | None:
+    """Query arguments for ``since <= sk <= until`` in one partition; None if nothing matches.
+
+    DynamoDB rejects empty strings in key conditions and BETWEEN with its bounds out of order,
+    where SQLite simply finds nothing.
+    """
+    if not until or since > until:
+        return None
+    query = partition_query(table, pk)
+    query["ExpressionAttributeNames"]["#sk"] = "sk"
+    query["ExpressionAttributeValues"][":hi"] = s(until)
+    if since:
+        query["ExpressionAttributeValues"][":lo"] = s(since)
+        query["KeyConditionExpression"] += " AND #sk BETWEEN :lo AND :hi"
+    else:
+        query["KeyConditionExpression"] += " AND #sk <= :hi"
+    return query
 
 
 def project(query: dict[str, Any], *attributes: str) -> dict[str, Any]:
@@ -212,6 +202,16 @@ def state_item(source: str, state: Any) -> Item:
     }
 
 
+def kind_query(table: str, kind: str) -> dict[str, Any]:
+    """Query arguments for every ``state`` or every ``rejects`` item, whatever the source."""
+    return {
+        "TableName": table,
+        "IndexName": BY_KIND,
+        "KeyConditionExpression": "gsi1pk = :kind",
+        "ExpressionAttributeValues": {":kind": s(kind)},
+    }
+
+
 def reject_key(reject: Reject) -> Item:
     return {
         "pk": s(keys.rejects_pk(reject.source)),
@@ -242,94 +242,3 @@ def reject_from_item(item: Item) -> Reject:
         data=decode(item["data"]),
         at=item["at"]["S"],
     )
-
-
-# gold -----------------------------------------------------------------------
-def parts_pk(aggregation: str) -> str:
-    return f"{aggregation}#parts"
-
-
-def part_sk(window_end: str, number: int) -> str:
-    return f"{window_end}#part{number:04d}"
-
-
-def part_key(point: GoldPoint, number: int) -> Item:
-    return {"pk": s(parts_pk(point.aggregation)), "sk": s(part_sk(point.window_end, number))}
-
-
-def parts_query(table: str, aggregation: str, main: Item) -> dict[str, Any]:
-    """A strongly consistent Query for every part of a split gold point."""
-    window_end = main["sk"]["S"]
-    query = partition_query(
-        table, parts_pk(aggregation), part_sk(window_end, 0), part_sk(window_end, 9999)
-    )
-    assert query is not None
-    query["ConsistentRead"] = True
-    return query
-
-
-def gold_items(point: GoldPoint, expires_at: int) -> tuple[Item, list[Item]]:
-    """The main item and, for a large result, its parts (empty when it fits inline)."""
-    main: Item = {
-        "pk": s(point.aggregation),
-        "sk": s(point.window_end),
-        "window_start": s(point.window_start),
-        "ran_at": s(point.ran_at),
-        TTL_ATTRIBUTE: n(expires_at),
-    }
-    data = encode(point.data)
-    if size(data) <= MAX_INLINE_BYTES:
-        main["data"] = data
-        return main, []
-    blob = zlib.compress(orjson.dumps(point.data), 6)
-    chunks = [blob[i : i + PART_BYTES] for i in range(0, len(blob), PART_BYTES)]
-    main["parts"] = n(len(chunks))
-    main["digest"] = s(hashlib.sha256(blob).hexdigest())
-    parts = [
-        {
-            "pk": s(parts_pk(point.aggregation)),
-            "sk": s(part_sk(point.window_end, i)),
-            "chunk": {"B": chunk},
-            TTL_ATTRIBUTE: n(expires_at),
-        }
-        for i, chunk in enumerate(chunks, start=1)
-    ]
-    return main, parts
-
-
-def part_count(item: Item) -> int:
-    return int(item["parts"]["N"]) if "parts" in item else 0
-
-
-def gold_point(aggregation: str, item: Item, parts: list[Item] | None = None) -> GoldPoint | None:
-    """The point held by a main item (and its parts); None if the parts do not match it."""
-    if "parts" in item:
-        chunks = sorted(parts or [], key=lambda p: str(p["sk"]["S"]))
-        blob = b"".join(bytes(p["chunk"]["B"]) for p in chunks)
-        if len(chunks) != part_count(item) or hashlib.sha256(blob).hexdigest() != item["digest"]["S"]:
-            return None
-        data = orjson.loads(zlib.decompress(blob))
-    else:
-        data = decode(item["data"])
-    return GoldPoint(
-        aggregation=aggregation,
-        window_start=item["window_start"]["S"],
-        window_end=item["sk"]["S"],
-        ran_at=item["ran_at"]["S"],
-        data=data,
-    )
-
-
-def size(value: AttributeValue) -> int:
-    """An upper bound of DynamoDB's size accounting for one attribute value."""
-    if "S" in value:
-        return len(value["S"].encode())
-    if "N" in value:
-        return len(value["N"]) // 2 + 2
-    if "M" in value:
-        return 3 + sum(1 + len(k.encode()) + size(v) for k, v in value["M"].items())
-    if "L" in value:
-        return 3 + sum(1 + size(v) for v in value["L"])
-    if "B" in value:
-        return len(value["B"])
-    return 1
