@@ -13,7 +13,7 @@ import contextlib
 import random
 import signal
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -23,38 +23,55 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from collector.aggregate import AggregationResult, AggregationRunner
+from collector.health import Health
+from collector.health import start as start_health
 from collector.http import HttpClient, make_session
 from collector.logs import get_logger
+from collector.metrics import Metrics
 from collector.plugin_settings import PluginSettings
+from collector.recovery import drain
 from collector.registry import Registry
 from collector.runner import RunResult, SourceRunner
+from collector.sdnotify import Notifier
 from collector.settings import Settings
+from collector.spool import Spool
 from collector.storage import StorageError, Store, make_store
 
 log = get_logger(component="daemon")
 
 
 class Services:
-    """What the daemon holds for its whole life: storage, the HTTP pool, one runner a source."""
+    """What the daemon holds for its whole life: storage, the HTTP pool, the spool, metrics,
+    and one runner per source and per aggregation."""
 
     def __init__(self, app: Settings, registry: Registry, plugins: PluginSettings) -> None:
         self.app = app
         self.registry = registry
         self.plugins = plugins
         self.store: Store = make_store(app)
+        self.spool = Spool(app.spool_dir, app.spool_max_bytes)
+        self.metrics = Metrics()
         self.runners: dict[str, SourceRunner] = {}
         self.aggregators: dict[str, AggregationRunner] = {}
+        self.store_open = False
         self._stack = AsyncExitStack()
 
     async def __aenter__(self) -> Services:
         await self._stack.__aenter__()
         session = await self._stack.enter_async_context(make_session(self.app.contact))
         http = HttpClient(session, timeout=self.app.http_timeout, retries=self.app.http_retries)
-        await self.store.open()
-        self._stack.push_async_callback(self.store.close)
+        self._stack.push_async_callback(self._close_store)
+        with contextlib.suppress(StorageError):  # retried by ensure_storage()
+            await self.open_store()
         for name in self.plugins.enabled_sources():
             self.runners[name] = SourceRunner(
-                self.registry.source(name), self.plugins.sources[name], self.app, self.store, http
+                self.registry.source(name),
+                self.plugins.sources[name],
+                self.app,
+                self.store,
+                http,
+                spool=self.spool,
+                metrics=self.metrics,
             )
         for name in self.plugins.enabled_aggregations():
             self.aggregators[name] = AggregationRunner(
@@ -62,17 +79,33 @@ class Services:
             )
         return self
 
+    async def open_store(self) -> None:
+        if not self.store_open:
+            await self.store.open()
+            self.store_open = True
+
+    async def _close_store(self) -> None:
+        if self.store_open:
+            await self.store.close()
+            self.store_open = False
+
+    async def check_storage(self) -> None:
+        await self.open_store()
+        await self.store.check()
+
     async def __aexit__(self, *exc: object) -> None:
         await self._stack.__aexit__(None, None, None)
 
 
-async def wait_for_storage(store: Store, stop: asyncio.Event, *, max_wait: float = 60.0) -> bool:
-    """Retry ``store.check`` with backoff until it answers or ``stop`` is set."""
+async def wait_for_storage(
+    services: Services, stop: asyncio.Event, *, max_wait: float = 60.0
+) -> bool:
+    """Retry the storage check with backoff until it answers or ``stop`` is set."""
     delay = 1.0
     failing = False
     while not stop.is_set():
         try:
-            await store.check()
+            await services.check_storage()
         except StorageError as exc:
             if not failing:
                 log.error("storage unreachable, waiting for it", error=str(exc))
@@ -88,8 +121,15 @@ async def wait_for_storage(store: Store, stop: asyncio.Event, *, max_wait: float
 
 
 class Daemon:
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, notifier: Notifier | None = None) -> None:
         self.services = services
+        self.notifier = notifier or Notifier()
+        app = services.app
+        # The heartbeat job runs every few seconds; a stalled loop misses it.
+        self.beat_every = min(5.0, (self.notifier.watchdog_interval or 15.0) / 3)
+        self.health = Health(services.metrics, stale_after=max(30.0, self.beat_every * 6))
+        self.health.sources = self._source_health
+        self.health_port = app.health_port
         self.stop_event = asyncio.Event()
         self.inflight: set[asyncio.Task[Any]] = set()
         self.outcomes: Counter[str] = Counter()
@@ -99,56 +139,64 @@ class Daemon:
         self._signals += 1
         if self._signals == 1:
             log.info("stopping: no new runs, draining", signal=signame, inflight=len(self.inflight))
+            self.notifier.stopping()
             self.stop_event.set()
         else:
             log.warning("second signal: cancelling in-flight runs", signal=signame)
             for task in self.inflight:
                 task.cancel()
 
-    async def _tick(self, name: str) -> None:
-        if self.stop_event.is_set():
-            return
-        task = asyncio.ensure_future(self.services.runners[name].run())
+    def _source_health(self) -> dict[str, Any]:
+        return {
+            name: {"breaker": runner.breaker.state}
+            for name, runner in sorted(self.services.runners.items())
+        }
+
+    async def _track(self, coro: Coroutine[Any, Any, RunResult | AggregationResult]) -> None:
+        """Run one job as a task the drain can wait for; count its outcome."""
+        task = asyncio.ensure_future(coro)
         self.inflight.add(task)
         try:
             result = await asyncio.shield(task)
             self.outcomes["failed" if result.failed else "done"] += 1
+            if isinstance(result, RunResult):
+                self.health.storage_ok = result.status not in ("storage_error", "spooled")
         except asyncio.CancelledError:
             self.outcomes["cancelled"] += 1
         finally:
             self.inflight.discard(task)
 
-    def _schedule(self, scheduler: AsyncIOScheduler) -> None:
-        jitter = self.services.app.jitter
-        now = datetime.now(UTC)
-        for name, runner in self.services.runners.items():
-            seconds = runner.interval.total_seconds()
-            # Start each source soon, spread a little so they do not all hit at once.
-            first = now + timedelta(seconds=random.uniform(0, min(2.0, seconds * jitter)))
-            scheduler.add_job(
-                self._tick,
-                IntervalTrigger(seconds=seconds, jitter=seconds * jitter or None),
-                args=[name],
-                id=f"source:{name}",
-                name=name,
-                max_instances=1,
-                coalesce=True,
-                misfire_grace_time=max(1, int(seconds)),
-                next_run_time=first,
-            )
+    async def _tick(self, name: str) -> None:
+        if not self.stop_event.is_set():
+            await self._track(self.services.runners[name].run())
 
     async def _aggregate(self, name: str) -> None:
-        if self.stop_event.is_set():
+        if not self.stop_event.is_set():
+            result_job = self.services.aggregators[name].run()
+            await self._track(result_job)
+
+    async def _heartbeat(self) -> None:
+        # Fed by the scheduler itself: if jobs stop being processed, the watchdog starves.
+        self.health.beat()
+        self.notifier.watchdog()
+        spool = self.services.spool
+        self.services.metrics.spool_bytes.set(spool.size())
+        self.services.metrics.spool_entries.set(spool.count())
+
+    async def _drain_spool(self) -> None:
+        if self.stop_event.is_set() or not self.services.spool.count():
             return
-        task = asyncio.ensure_future(self.services.aggregators[name].run())
-        self.inflight.add(task)
         try:
-            result = await asyncio.shield(task)
-            self.outcomes["failed" if result.failed else "done"] += 1
-        except asyncio.CancelledError:
-            self.outcomes["cancelled"] += 1
-        finally:
-            self.inflight.discard(task)
+            await self.services.check_storage()
+        except StorageError:
+            self.health.storage_ok = False
+            return
+        done, waiting = await drain(
+            self.services.spool, self.services.store, self.services.registry, self.services.plugins
+        )
+        self.health.storage_ok = waiting == 0
+        if done:
+            log.info("spool replayed", payloads=done, waiting=waiting)
 
     async def _daily_report(self) -> None:
         from collector.report import write_report, yesterday_in_paris
@@ -166,23 +214,29 @@ class Daemon:
             points=sum(w.points for w in written),
         )
 
-    def _schedule_aggregations(self, scheduler: AsyncIOScheduler) -> None:
+    def _schedule(self, scheduler: AsyncIOScheduler) -> None:
+        jitter = self.services.app.jitter
         now = datetime.now(UTC)
-        for name, runner in self.services.aggregators.items():
+        for name, runner in self.services.runners.items():
             seconds = runner.interval.total_seconds()
+            # Start each source soon, spread a little so they do not all hit at once.
+            first = now + timedelta(seconds=random.uniform(0, min(2.0, seconds * jitter)))
+            self._add(
+                scheduler,
+                self._tick,
+                seconds,
+                f"source:{name}",
+                first,
+                [name],
+                jitter=seconds * jitter or None,
+            )
+        for name, agg in self.services.aggregators.items():
+            seconds = agg.interval.total_seconds()
             # The first run waits for the sources' first runs to land.
             first = now + timedelta(seconds=min(30.0, seconds))
-            scheduler.add_job(
-                self._aggregate,
-                IntervalTrigger(seconds=seconds),
-                args=[name],
-                id=f"aggregation:{name}",
-                name=name,
-                max_instances=1,
-                coalesce=True,
-                misfire_grace_time=max(1, int(seconds)),
-                next_run_time=first,
-            )
+            self._add(scheduler, self._aggregate, seconds, f"aggregation:{name}", first, [name])
+        self._add(scheduler, self._heartbeat, self.beat_every, "heartbeat", now, [])
+        self._add(scheduler, self._drain_spool, 15.0, "spool", now + timedelta(seconds=1), [])
         if self.services.aggregators:
             # After midnight in Paris, when yesterday's last points are in.
             scheduler.add_job(
@@ -194,25 +248,60 @@ class Daemon:
                 misfire_grace_time=3600,
             )
 
+    @staticmethod
+    def _add(
+        scheduler: AsyncIOScheduler,
+        func: Callable[..., Coroutine[Any, Any, None]],
+        seconds: float,
+        job_id: str,
+        first: datetime,
+        args: list[str],
+        jitter: float | None = None,
+    ) -> None:
+        scheduler.add_job(
+            func,
+            IntervalTrigger(seconds=seconds, jitter=jitter),
+            args=args,
+            id=job_id,
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=max(1, int(seconds)),
+            next_run_time=first,
+        )
+
     async def main(self, extra_jobs: Iterable[Callable[[AsyncIOScheduler], None]] = ()) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.request_stop, sig.name)
+        health_server = None
         try:
             for name, reason in sorted(self.services.plugins.disabled.items()):
                 log.warning("source disabled", source=name, reason=reason)
-            if not await wait_for_storage(self.services.store, self.stop_event):
+            if self.health_port:
+                try:
+                    health_server = await start_health(
+                        self.health, self.services.app.health_host, self.health_port
+                    )
+                except OSError as exc:  # monitoring is not worth stopping the collection for
+                    log.error("health endpoint not started", port=self.health_port, error=str(exc))
+            if not await wait_for_storage(self.services, self.stop_event):
                 return 0
+            self.health.storage_ok = True
             scheduler = AsyncIOScheduler(timezone=UTC)
             self._schedule(scheduler)
-            self._schedule_aggregations(scheduler)
             for add in extra_jobs:
                 add(scheduler)
             scheduler.start()
+            self.health.started = True
+            self.notifier.ready(f"collecting {len(self.services.runners)} sources")
             log.info(
                 "daemon started",
                 sources=sorted(self.services.runners),
+                aggregations=sorted(self.services.aggregators),
                 storage=self.services.app.storage,
+                health=f"http://{self.services.app.health_host}:{self.health_port}"
+                if self.health_port
+                else None,
             )
             await self.stop_event.wait()
             scheduler.pause()
@@ -222,6 +311,8 @@ class Daemon:
         finally:
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.remove_signal_handler(sig)
+            if health_server is not None:
+                await health_server.cleanup()
             log.info(
                 "daemon stopped", **{k: self.outcomes[k] for k in ("done", "failed", "cancelled")}
             )
@@ -242,7 +333,12 @@ async def run_aggregations(services: Services, names: Iterable[str]) -> list[Agg
 
 
 async def run_once(services: Services, names: Iterable[str]) -> list[RunResult]:
-    """One run of each named source, concurrently (the ``once`` command)."""
+    """One run of each named source, concurrently (the ``once`` command).
+
+    Payloads spooled by an earlier run go to storage first, so order is kept.
+    """
+    if services.spool.count():
+        await drain(services.spool, services.store, services.registry, services.plugins)
     runners = [services.runners[n] for n in names]
     return list(await asyncio.gather(*(r.run() for r in runners)))
 

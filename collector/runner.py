@@ -12,23 +12,36 @@ import asyncio
 import gzip
 import hashlib
 import time
-import traceback
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from collector import keys
+from collector.breaker import Breaker
 from collector.http import HttpClient
 from collector.ingest import ParseFailure, ingest, parse_failure_reject
 from collector.logs import get_logger
+from collector.metrics import Metrics
 from collector.plugin import FetchContext, Source, SourceError, SourceSettings
 from collector.settings import Settings
+from collector.spool import Spool, SpoolFull
 from collector.storage.base import StorageError, Store
 
 Status = Literal[
-    "ok", "unchanged", "skipped", "failed", "timeout", "parse_error", "storage_error", "error"
+    "ok",
+    "unchanged",
+    "skipped",
+    "spooled",
+    "failed",
+    "timeout",
+    "parse_error",
+    "storage_error",
+    "error",
 ]
-FAILED: frozenset[str] = frozenset({"failed", "timeout", "parse_error", "storage_error", "error"})
+FAILED: frozenset[str] = frozenset(
+    {"failed", "timeout", "parse_error", "storage_error", "spooled", "error"}
+)
+UPSTREAM_FAILED: frozenset[str] = frozenset({"failed", "timeout"})
 
 
 @dataclass
@@ -67,31 +80,47 @@ class SourceRunner:
         app: Settings,
         store: Store,
         http: HttpClient,
+        *,
+        spool: Spool | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.source = source
         self.settings = settings
         self.app = app
         self.store = store
         self.http = http
+        self.spool = spool
+        self.metrics = metrics
         self.interval = timedelta(seconds=settings.interval or source.interval.total_seconds())
         self.deadline = settings.deadline or default_deadline(self.interval)
+        self.breaker = Breaker(threshold=app.breaker_threshold, cooldown=app.breaker_cooldown)
         self.lock = asyncio.Lock()
         self.log = get_logger(source=source.name)
+        # The last state known to be saved, or spooled: lets the source go on fetching from
+        # the right cursor while storage is down.
+        self.known_state: dict[str, Any] | None = None
 
     async def run(self, now: datetime | None = None) -> RunResult:
+        moment = now or datetime.now(UTC)
         if self.lock.locked():
             self.log.info("run skipped", reason="the previous run is still going")
-            return RunResult(self.source.name, "skipped", datetime.now(UTC))
+            return RunResult(self.source.name, "skipped", moment)
+        if not self.breaker.allow(time.monotonic()):
+            self.log.debug("run skipped", reason="circuit breaker open")
+            return RunResult(self.source.name, "skipped", moment, error="circuit breaker open")
         async with self.lock:
-            return await self._run(now or datetime.now(UTC))
+            return await self._run(moment)
 
     async def _run(self, now: datetime) -> RunResult:
         clock = time.monotonic()
         result = RunResult(self.source.name, "ok", now)
         http = self.http.for_run()
-        state: dict[str, Any] = {}
+        state: dict[str, Any] = dict(self.known_state or {})
         try:
-            state = await self.store.get_state(self.source.name)
+            try:
+                state = await self.store.get_state(self.source.name)
+            except StorageError as exc:
+                self.log.debug("state unreadable, using the last known", error=str(exc))
             async with asyncio.timeout(self.deadline):
                 await self._fetch_and_store(now, http, state, result)
         except SourceError as exc:
@@ -105,12 +134,14 @@ class SourceRunner:
             result.status, result.error = "storage_error", str(exc)
         except Exception as exc:  # a bug in a plugin or the core: keep the traceback
             result.status, result.error = "error", f"{type(exc).__name__}: {exc}"
-            self.log.error("run crashed", exc_info=True, traceback=traceback.format_exc(limit=8))
+            self.log.error("run crashed", exc_info=True)
         result.duration_s = round(time.monotonic() - clock, 3)
         result.requests, result.bytes = http.stats.requests, http.stats.bytes
         previous_failures = int(state.get("consecutive_failures", 0))
+        self._update_breaker(result)
         await self._save_bookkeeping(state, result)
         self._log(previous_failures, result)
+        self._record_metrics(result, state)
         return result
 
     async def _fetch_and_store(
@@ -129,7 +160,6 @@ class SourceRunner:
             result.status = "unchanged"
             return
         key = keys.raw_key(self.source.name, now)
-        body = gzip.compress(fetched.payload, compresslevel=6)
         meta = {
             **{k: str(v) for k, v in fetched.meta.items()},
             "source": self.source.name,
@@ -137,9 +167,14 @@ class SourceRunner:
             "sha256": hashlib.sha256(fetched.payload).hexdigest(),
             "bytes": str(len(fetched.payload)),
         }
-        await self.store.put_raw(key, body, meta)
         result.raw_key = key
+        plugin_state = {**state.get("plugin", {}), **fetched.state}
+        # Earlier payloads of this source still wait in the spool: keep their order.
+        if self.spool is not None and self.spool.count(self.source.name):
+            self._to_spool(key, fetched.payload, meta, plugin_state, now, state, result, None)
+            return
         try:
+            await self.store.put_raw(key, gzip.compress(fetched.payload, 6), meta)
             batch = await ingest(
                 self.store,
                 self.source,
@@ -153,6 +188,11 @@ class SourceRunner:
                 [parse_failure_reject(self.source.name, key, str(exc), now)]
             )
             raise
+        except StorageError as exc:
+            if self.spool is None:
+                raise
+            self._to_spool(key, fetched.payload, meta, plugin_state, now, state, result, exc)
+            return
         result.records, result.valid, result.invalid = (
             batch.records,
             batch.valid,
@@ -160,9 +200,66 @@ class SourceRunner:
         )
         result.written = batch.valid
         # Only now that silver holds the rows may the plugin's cursor move.
-        state["plugin"] = {**state.get("plugin", {}), **fetched.state}
+        state["plugin"] = plugin_state
         if batch.freshness is not None:
             state["data_freshness"] = max(batch.freshness, state.get("data_freshness", ""))
+
+    def _to_spool(
+        self,
+        key: str,
+        payload: bytes,
+        meta: dict[str, str],
+        plugin_state: dict[str, str],
+        now: datetime,
+        state: dict[str, Any],
+        result: RunResult,
+        cause: StorageError | None,
+    ) -> None:
+        assert self.spool is not None
+        try:
+            self.spool.put(self.source.name, key, payload, meta, plugin_state, now.isoformat())
+        except SpoolFull as exc:
+            if self.metrics is not None:
+                self.metrics.spool_drops.inc()
+            raise StorageError(f"{cause or 'storage busy'}; payload dropped: {exc}") from None
+        result.status = "spooled"
+        result.error = str(cause) if cause else "earlier payloads wait in the spool"
+        # The cursor moves in memory so the next fetch does not download this again;
+        # the stored cursor moves when the spool is replayed.
+        state["plugin"] = plugin_state
+
+    def _update_breaker(self, result: RunResult) -> None:
+        now = time.monotonic()
+        if result.status in UPSTREAM_FAILED:
+            before = self.breaker.failure(now, result.retry_after)
+            if before != "open" and self.breaker.state == "open":
+                self.log.warning(
+                    "circuit breaker open",
+                    failures=self.breaker.failures,
+                    retry_in_s=round(self.breaker.open_until - now, 1),
+                )
+        elif result.status in ("ok", "unchanged") and self.breaker.success() != "closed":
+            self.log.info("circuit breaker closed")
+
+    def _record_metrics(self, result: RunResult, state: dict[str, Any]) -> None:
+        m = self.metrics
+        if m is None:
+            return
+        name = self.source.name
+        m.runs.labels(name, result.status).inc()
+        m.duration.labels(name).observe(result.duration_s)
+        for stage, value in (
+            ("in", result.records),
+            ("valid", result.valid),
+            ("invalid", result.invalid),
+            ("written", result.written),
+        ):
+            m.records.labels(name, stage).inc(value)
+        m.bytes.labels(name).inc(result.bytes)
+        if result.status in ("ok", "unchanged"):
+            m.last_success.labels(name).set(result.started_at.timestamp())
+        m.set_breaker(name, self.breaker.state)
+        m.set_freshness(name, state.get("data_freshness"))
 
     async def _save_bookkeeping(self, state: dict[str, Any], result: RunResult) -> None:
         at = keys.ts(result.started_at)
@@ -180,10 +277,17 @@ class SourceRunner:
             state["records_total"] = int(state.get("records_total", 0)) + result.written
             if result.raw_key:
                 state["last_raw_key"] = result.raw_key
+        # Safe even for a spooled run: the payload is durable in the spool by now.
+        self.known_state = dict(state)
         try:
             await self.store.put_state(self.source.name, state)
         except StorageError as exc:
-            self.log.warning("state not saved", error=str(exc))
+            level = (
+                self.log.debug
+                if result.status in ("spooled", "storage_error")
+                else self.log.warning
+            )
+            level("state not saved", error=str(exc))
 
     def _log(self, previous_failures: int, result: RunResult) -> None:
         fields: dict[str, Any] = {

@@ -68,6 +68,11 @@ class Settings(BaseSettings):
     # Daemon
     jitter: float = Field(default=0.1, ge=0, le=1, description="fraction of an interval")
     drain_timeout: float = Field(default=8.0, ge=0, description="seconds to finish on SIGTERM")
+    breaker_threshold: int = Field(default=5, ge=1, description="failures that open it")
+    breaker_cooldown: float = Field(default=300.0, gt=0, description="seconds open")
+    spool_max_bytes: int = Field(default=512 * 1024 * 1024, ge=0)
+    health_host: str = "127.0.0.1"
+    health_port: int = Field(default=9477, ge=0, le=65535, description="0 turns it off")
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["auto", "json", "console"] = "auto"
 

@@ -1,0 +1,90 @@
+"""Prometheus metrics of the daemon, on a registry of its own (no process-global state)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from collector import keys
+from collector.breaker import STATE_VALUES
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        r = self.registry
+        self.runs = Counter(
+            "paris_source_runs", "Source runs by outcome", ["source", "status"], registry=r
+        )
+        self.duration = Histogram(
+            "paris_source_run_duration_seconds",
+            "Duration of a source run",
+            ["source"],
+            buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900),
+            registry=r,
+        )
+        self.records = Counter(
+            "paris_source_records",
+            "Records by stage: in (parsed), valid, invalid, written",
+            ["source", "stage"],
+            registry=r,
+        )
+        self.bytes = Counter(
+            "paris_source_download_bytes", "Bytes downloaded from upstreams", ["source"], registry=r
+        )
+        self.last_success = Gauge(
+            "paris_source_last_success_timestamp_seconds",
+            "Unix time of the last successful run",
+            ["source"],
+            registry=r,
+        )
+        self.breaker = Gauge(
+            "paris_source_breaker_state",
+            "Circuit breaker: 0 closed, 1 half-open, 2 open",
+            ["source"],
+            registry=r,
+        )
+        self.spool_bytes = Gauge("paris_spool_bytes", "Bytes waiting in the spool", registry=r)
+        self.spool_entries = Gauge(
+            "paris_spool_entries", "Payloads waiting in the spool", registry=r
+        )
+        self.spool_drops = Counter(
+            "paris_spool_dropped", "Payloads dropped because the spool was full", registry=r
+        )
+        self.aggregations = Counter(
+            "paris_aggregation_runs",
+            "Aggregation runs by outcome",
+            ["aggregation", "status"],
+            registry=r,
+        )
+        self._freshness: dict[str, str] = {}
+        r.register(_FreshnessCollector(lambda: self._freshness))
+
+    def set_freshness(self, source: str, observed_at: str | None) -> None:
+        if observed_at:
+            self._freshness[source] = observed_at
+
+    def set_breaker(self, source: str, state: str) -> None:
+        self.breaker.labels(source).set(STATE_VALUES.get(state, 0))
+
+
+class _FreshnessCollector(Collector):
+    """Data freshness is computed at scrape time: the age of the newest observation."""
+
+    def __init__(self, get: Callable[[], dict[str, str]]) -> None:
+        self.get = get
+
+    def collect(self) -> Iterable[Metric]:
+        family = GaugeMetricFamily(
+            "paris_source_data_freshness_seconds",
+            "Age of the newest observation a source has stored",
+            labels=["source"],
+        )
+        now = time.time()
+        for source, observed in sorted(self.get().items()):
+            family.add_metric([source], max(0.0, now - keys.parse_ts(observed).timestamp()))
+        yield family

@@ -1,0 +1,76 @@
+"""Replaying the spool into storage, oldest payload first, once storage answers again."""
+
+from __future__ import annotations
+
+import gzip
+
+from collector.ingest import ParseFailure, ingest, parse_failure_reject
+from collector.logs import get_logger
+from collector.plugin_settings import PluginSettings
+from collector.registry import Registry
+from collector.spool import Spool, SpoolEntry
+from collector.storage.base import StorageError, Store
+
+log = get_logger(component="spool")
+
+
+async def _replay_entry(
+    entry: SpoolEntry, store: Store, registry: Registry, plugins: PluginSettings
+) -> int:
+    source = registry.source(entry.source)
+    await store.put_raw(entry.raw_key, gzip.compress(entry.payload, 6), entry.meta)
+    written = 0
+    try:
+        batch = await ingest(
+            store,
+            source,
+            entry.payload,
+            entry.raw_key,
+            retention_days=plugins.sources[entry.source].retention_days,
+        )
+        written = batch.valid
+        freshness = batch.freshness
+    except ParseFailure as exc:
+        # The raw payload is in bronze now; the parse error is recorded like a live one.
+        from datetime import UTC, datetime
+
+        now = datetime.now(UTC)
+        await store.put_rejects([parse_failure_reject(entry.source, entry.raw_key, str(exc), now)])
+        freshness = None
+    state = await store.get_state(entry.source)
+    state["plugin"] = {**state.get("plugin", {}), **entry.plugin_state}
+    if freshness is not None:
+        state["data_freshness"] = max(freshness, state.get("data_freshness", ""))
+    state["records_total"] = int(state.get("records_total", 0)) + written
+    await store.put_state(entry.source, state)
+    return written
+
+
+async def drain(
+    spool: Spool, store: Store, registry: Registry, plugins: PluginSettings
+) -> tuple[int, int]:
+    """Replay what the spool holds, in order; stop at the first storage failure.
+
+    Returns (payloads replayed, payloads still waiting).
+    """
+    async with spool.lock:
+        entries = spool.entries()
+        done = 0
+        for entry in entries:
+            if entry.source not in registry.sources:
+                log.warning("spooled payload of an unknown source kept", path=str(entry.path))
+                continue
+            try:
+                written = await _replay_entry(entry, store, registry, plugins)
+            except StorageError as exc:
+                log.debug("spool replay paused: storage still failing", error=str(exc))
+                break
+            spool.remove(entry)
+            done += 1
+            log.info(
+                "spooled payload stored",
+                source=entry.source,
+                raw_key=entry.raw_key,
+                written=written,
+            )
+        return done, len(entries) - done
