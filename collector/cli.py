@@ -235,6 +235,18 @@ def parse_date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
+def cmd_status(ctx: Context, args: argparse.Namespace) -> int:
+    from collector.cli_ops import cmd_status as status
+
+    return status(ctx, args)
+
+
+def cmd_dlq(ctx: Context, args: argparse.Namespace) -> int:
+    from collector.cli_ops import cmd_dlq as dlq
+
+    return dlq(ctx, args)
+
+
 COMMANDS: dict[str, tuple[Callable[[Context, argparse.Namespace], int], str]] = {
     "run": (cmd_run, "run the daemon: every enabled source on its interval, until SIGTERM"),
     "once": (cmd_once, "one run of each source (all enabled by default), then exit"),
@@ -243,6 +255,8 @@ COMMANDS: dict[str, tuple[Callable[[Context, argparse.Namespace], int], str]] = 
     "check": (cmd_check, "validate settings and plugins, and reach the storage"),
     "aggregate": (cmd_aggregate, "run aggregations once (all enabled by default) into gold"),
     "report": (cmd_report, "write a day's series of every analytic as JSON and CSV"),
+    "status": (cmd_status, "per source: last run, last success, errors, freshness, spool"),
+    "dlq": (cmd_dlq, "records set aside: 'dlq list [SOURCE]', 'dlq replay [SOURCE]' after a fix"),
     "init": (cmd_init, "create bucket, tables, indexes and TTL (or local dirs and schema)"),
 }
 
@@ -270,6 +284,11 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument(
                 "--date", type=parse_date, help="Paris calendar day (default: yesterday)"
             )
+        elif name == "status":
+            p.add_argument("--json", action="store_true", help="machine-readable output")
+        elif name == "dlq":
+            p.add_argument("action", choices=["list", "replay"])
+            p.add_argument("source", nargs="?", metavar="SOURCE")
         elif name == "replay":
             p.add_argument("source", metavar="SOURCE")
             p.add_argument("--since", type=parse_time, help="first fetch time (UTC if naive)")

@@ -266,6 +266,7 @@ class SourceRunner:
         state["last_run_at"] = at
         state["last_status"] = result.status
         state["last_duration_s"] = result.duration_s
+        state["breaker"] = self.breaker.state
         if result.failed:
             state["last_error"] = result.error
             state["last_error_at"] = at

@@ -1,0 +1,137 @@
+"""Operator commands: ``status`` (a person's view of health) and ``dlq`` (records set aside)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gzip
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from collector import keys
+from collector.ingest import ParseFailure, ingest
+from collector.spool import Spool
+from collector.storage import make_store
+
+if TYPE_CHECKING:
+    from collector.cli import Context
+
+
+def _age(timestamp: str | None, now: datetime) -> str:
+    if not timestamp:
+        return "never"
+    seconds = int((now - keys.parse_ts(timestamp)).total_seconds())
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds // size}{unit} ago"
+    return f"{seconds}s ago"
+
+
+def status_rows(ctx: Context, states: dict[str, dict[str, Any]], now: datetime) -> list[str]:
+    lines = [
+        f"{'source':<12} {'state':<9} {'last run':<13} {'status':<13} {'last success':<13}"
+        f" {'fails':>5} {'records':>9} {'data age':<10} breaker"
+    ]
+    for name in sorted(ctx.registry.sources):
+        st = states.get(name, {})
+        enabled = "disabled" if name in ctx.plugins.disabled else "enabled"
+        breaker = st.get("breaker", "closed")
+        lines.append(
+            f"{name:<12} {enabled:<9} {_age(st.get('last_run_at'), now):<13}"
+            f" {st.get('last_status', '-'):<13} {_age(st.get('last_success_at'), now):<13}"
+            f" {st.get('consecutive_failures', 0):>5} {st.get('records_total', 0):>9}"
+            f" {_age(st.get('data_freshness'), now):<10} {breaker}"
+        )
+        if st.get("last_error") and st.get("last_status") != "ok":
+            lines.append(f"{'':<12} last error: {st['last_error']}")
+        if name in ctx.plugins.disabled:
+            lines.append(f"{'':<12} {ctx.plugins.disabled[name]}")
+    return lines
+
+
+def cmd_status(ctx: Context, args: argparse.Namespace) -> int:
+    from collector.cli import CliError
+
+    now = datetime.now(UTC)
+
+    async def states() -> dict[str, dict[str, Any]]:
+        async with make_store(ctx.app) as store:
+            await store.check()
+            return {name: await store.get_state(name) for name in ctx.registry.sources}
+
+    from collector.storage import StorageError
+
+    try:
+        found = asyncio.run(states())
+        storage_line = f"storage: {ctx.app.storage}, reachable"
+    except StorageError as exc:
+        if args.json:
+            raise CliError(f"storage unreachable: {exc}", 3) from None
+        found, storage_line = {}, f"storage: {ctx.app.storage}, UNREACHABLE: {exc}"
+    spool = Spool(ctx.app.spool_dir, ctx.app.spool_max_bytes)
+    if args.json:
+        doc = {
+            "storage": ctx.app.storage,
+            "sources": found,
+            "spool": {"entries": spool.count(), "bytes": spool.size()},
+        }
+        print(orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode())
+        return 0
+    print(storage_line)
+    print(
+        f"spool: {spool.count()} payloads waiting, {spool.size()} bytes"
+        f" (cap {ctx.app.spool_max_bytes})"
+    )
+    for line in status_rows(ctx, found, now):
+        print(line)
+    failing = [n for n, s in found.items() if s.get("consecutive_failures")]
+    return 1 if failing else 0
+
+
+def cmd_dlq(ctx: Context, args: argparse.Namespace) -> int:
+    async def main() -> int:
+        async with make_store(ctx.app) as store:
+            rejects = await store.list_rejects(args.source)
+            if args.action == "list":
+                for r in rejects:
+                    data = orjson.dumps(r.data).decode()
+                    print(f"{r.at}  {r.source:<12} {r.raw_key}#{r.index}  {r.reason}  {data[:200]}")
+                print(f"{len(rejects)} records set aside")
+                return 0
+            return await _replay(ctx, store, rejects)
+
+    return asyncio.run(main())
+
+
+async def _replay(ctx: Context, store: Any, rejects: list[Any]) -> int:
+    """Parse each payload that has records set aside again (after a fix) and re-file them."""
+    by_key: dict[str, list[Any]] = {}
+    for r in rejects:
+        by_key.setdefault(r.raw_key, []).append(r)
+    recovered = still = failed = 0
+    for raw_key, items in sorted(by_key.items()):
+        source = ctx.registry.source(items[0].source)
+        raw = await store.get_raw(raw_key)
+        await store.delete_rejects(items)
+        try:
+            batch = await ingest(
+                store,
+                source,
+                gzip.decompress(raw.body),
+                raw_key,
+                retention_days=ctx.plugins.sources[source.name].retention_days,
+            )
+        except ParseFailure as exc:
+            await store.put_rejects(items)
+            failed += 1
+            print(f"{raw_key}: still unreadable: {exc}")
+            continue
+        still += len(batch.rejects)
+        recovered += max(0, len(items) - len(batch.rejects))
+    print(
+        f"replayed {len(by_key)} payloads: {recovered} records recovered,"
+        f" {still} still set aside, {failed} payloads unreadable"
+    )
+    return 1 if failed else 0
