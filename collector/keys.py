@@ -55,8 +55,14 @@ def raw_key_time(key: str) -> datetime:
         raise ValueError(f"not a bronze key: {key}")
     t = match["time"]
     return datetime(
-        int(match["y"]), int(match["m"]), int(match["d"]),
-        int(t[0:2]), int(t[2:4]), int(t[4:6]), int(t[6:12]), tzinfo=UTC,
+        int(match["y"]),
+        int(match["m"]),
+        int(match["d"]),
+        int(t[0:2]),
+        int(t[2:4]),
+        int(t[4:6]),
+        int(t[6:12]),
+        tzinfo=UTC,
     )
 
 

@@ -86,7 +86,18 @@ class LocalStore(Store):
         try:
             return await loop.run_in_executor(self._pool, fn)
         except sqlite3.Error as exc:
+            if isinstance(exc, sqlite3.OperationalError) and self._conn is not None:
+                # After a disk error a connection may stay unusable: the next call gets a new one.
+                await loop.run_in_executor(self._pool, self._reconnect)
             raise StorageError(f"local database {self.db_path}: {exc}") from exc
+
+    def _reconnect(self) -> None:
+        try:
+            if self._conn is not None:
+                self._conn.close()
+            self._conn = db.connect(self.db_path)
+        except sqlite3.Error:
+            pass  # still failing: the next call raises and tries again
 
     async def _io(self, fn: Callable[[], T]) -> T:
         try:

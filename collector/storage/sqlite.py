@@ -111,9 +111,7 @@ def put_rows(
 
 
 def read_latest(conn: sqlite3.Connection, dataset: str) -> list[dict[str, Any]]:
-    cur = conn.execute(
-        "SELECT data FROM latest WHERE dataset = ? ORDER BY entity_id", (dataset,)
-    )
+    cur = conn.execute("SELECT data FROM latest WHERE dataset = ? ORDER BY entity_id", (dataset,))
     return [orjson.loads(r[0]) for r in cur]
 
 
