@@ -1,0 +1,13 @@
+"""A local stand-in for the real upstreams (opendata.paris.fr, opendata.saemes.fr, SNCF
+Navitia), serving their real formats from seeded generated data, with a clock and faults.
+
+The leading underscore keeps this package out of source plugin discovery.
+"""
+
+from __future__ import annotations
+
+from sources._upstream.client import ReplayClient
+from sources._upstream.server import ReplayUpstream, ThreadedReplay, start_in_thread
+from sources._upstream.world import Options
+
+__all__ = ["Options", "ReplayClient", "ReplayUpstream", "ThreadedReplay", "start_in_thread"]

@@ -1,0 +1,306 @@
+"""Navitia JSON objects (stop areas, lines, departures), shaped like the real ``/departures``."""
+
+from __future__ import annotations
+
+import random
+import uuid
+import zlib
+from datetime import datetime, timedelta
+from typing import Any
+
+from sources._upstream.departures_data import PARIS, Departure, modes
+from sources._upstream.seed_stations import SERVICES, STATIONS, Destination
+
+FEED_PUBLISHERS = [
+    {"id": "sncf", "name": "SNCF PIV Production", "url": "", "license": "Private (unspecified)"},
+    {
+        "id": "SNCF:sncf-piv",
+        "name": "SNCF PIV Production",
+        "url": "",
+        "license": "Private (unspecified)",
+    },
+]
+PARIS_ADMIN = {
+    "id": "admin:fr:75056",
+    "name": "Paris",
+    "level": 8,
+    "zip_code": "75000;75116",
+    "label": "Paris (75000-75116)",
+    "insee": "75056",
+    "coord": {"lon": "2.3483915", "lat": "48.8534951"},
+}
+LINE_COLORS = {
+    "B": ("5291CE", "FFFFFF"),
+    "C": ("FFCE00", "000000"),
+    "H": ("8D5E2A", "FFFFFF"),
+    "J": ("D0D400", "000000"),
+    "K": ("9B9842", "FFFFFF"),
+    "L": ("CEADD2", "000000"),
+    "N": ("00A092", "FFFFFF"),
+    "P": ("F0B600", "000000"),
+    "R": ("E4B4D1", "000000"),
+}
+
+
+def fmt(when: datetime) -> str:
+    return when.astimezone(PARIS).strftime("%Y%m%dT%H%M%S")
+
+
+def _coord(uic: str) -> dict[str, str]:
+    if uic in STATIONS:
+        return {"lon": STATIONS[uic][1], "lat": STATIONS[uic][2]}
+    h = zlib.crc32(uic.encode())
+    return {
+        "lon": f"{-1.5 + (h % 85000) / 10000:.6f}",
+        "lat": f"{43.3 + (h // 85000 % 55000) / 10000:.6f}",
+    }
+
+
+def stop_area(uic: str, name: str, city: str, *, admin: bool = False) -> dict[str, Any]:
+    area: dict[str, Any] = {
+        "id": f"stop_area:SNCF:{uic}",
+        "name": name,
+        "codes": [{"type": "source", "value": uic}, {"type": "uic", "value": uic}],
+        "timezone": "Europe/Paris",
+        "label": f"{name} ({city})",
+        "coord": _coord(uic),
+        "links": [],
+    }
+    if admin:
+        area["administrative_regions"] = [PARIS_ADMIN]
+    return area
+
+
+def station_area(uic: str, *, admin: bool = False) -> dict[str, Any]:
+    return stop_area(uic, STATIONS[uic][0], "Paris", admin=admin)
+
+
+def _slug(text: str) -> str:
+    return "".join(c for c in text.upper() if c.isalnum())[:12]
+
+
+def _modes_at(uic: str) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+    commercial, physical = {}, {}
+    for service in SERVICES[uic]:
+        cm, pm, pm_name, _ = modes(service[0])
+        commercial[cm] = {"id": cm, "name": service[0]}
+        physical[pm] = {"id": f"physical_mode:{pm}", "name": pm_name}
+    return sorted(commercial.values(), key=lambda m: m["id"]), sorted(
+        physical.values(), key=lambda m: m["id"]
+    )
+
+
+def _line(dep: Departure, dest: Destination) -> dict[str, Any]:
+    cm, pm, pm_name, _ = modes(dep.network)
+    key = f"{_slug(dep.network)}:{dep.code or dest[0]}"
+    name = (
+        f"{dep.network} {dep.code}"
+        if dep.code
+        else f"{STATIONS[dep.station][0].split(' - ')[1]} - {dest[1]}"
+    )
+    color, text_color = LINE_COLORS.get(dep.code, ("", ""))
+    return {
+        "id": f"line:SNCF:{key}",
+        "name": name,
+        "code": dep.code,
+        "color": color,
+        "text_color": text_color,
+        "codes": [],
+        "physical_modes": [{"id": f"physical_mode:{pm}", "name": pm_name}],
+        "commercial_mode": {"id": cm, "name": dep.network},
+        "network": {"id": f"network:SNCF:{_slug(dep.network)}", "name": dep.network, "links": []},
+        "opening_time": "053400",
+        "closing_time": "004200",
+        "geojson": {"type": "MultiLineString", "coordinates": []},
+        "links": [],
+    }
+
+
+def disruption(dep: Departure, delay: int, now: datetime) -> dict[str, Any]:
+    rng = random.Random(dep.vehicle_journey)
+    ident = str(uuid.UUID(int=rng.getrandbits(128)))
+    text = f"Retard de {delay} min" + rng.choice(
+        ("", " (incident technique)", " (régulation du trafic)", " (affluence)")
+    )
+    return {
+        "id": ident,
+        "disruption_id": ident,
+        "impact_id": ident,
+        "uri": ident,
+        "disruption_uri": ident,
+        "status": "active",
+        "contributor": "realtime.sncf",
+        "severity": {
+            "name": "trip delayed",
+            "effect": "SIGNIFICANT_DELAYS",
+            "priority": 42,
+            "color": "#000000",
+        },
+        "messages": [
+            {
+                "text": text,
+                "channel": {
+                    "id": "rt",
+                    "name": "rt",
+                    "content_type": "",
+                    "types": ["web", "mobile"],
+                },
+            }
+        ],
+        "application_periods": [
+            {"begin": fmt(dep.base - timedelta(hours=2)), "end": fmt(dep.base + timedelta(hours=6))}
+        ],
+        "updated_at": fmt(max(now, dep.base - timedelta(hours=2))),
+        "cause": "",
+        "category": "",
+        "tags": [],
+        "impacted_objects": [
+            {
+                "pt_object": {
+                    "id": dep.vehicle_journey.replace("vehicle_journey:", "", 1),
+                    "name": dep.number,
+                    "quality": 0,
+                    "trip": {"id": dep.vehicle_journey, "name": dep.number},
+                    "embedded_type": "trip",
+                }
+            }
+        ],
+    }
+
+
+def departure(
+    dep: Departure, shown: datetime, freshness: str, disruption_id: str | None
+) -> dict[str, Any]:
+    cm, pm, pm_name, company = modes(dep.network)
+    dest = dep.destination
+    line = _line(dep, dest)
+    route_id = line["id"].replace("line:", "route:", 1)
+    area_dest = stop_area(*dest)
+    terminus_link = {
+        "type": "stop_area",
+        "rel": "terminus",
+        "category": "terminus",
+        "id": area_dest["id"],
+        "internal": True,
+    }
+    origin_link = {
+        "type": "stop_area",
+        "rel": "origins",
+        "category": "origin",
+        "id": f"stop_area:SNCF:{dep.station}",
+        "internal": True,
+    }
+    commercial, physical = _modes_at(dep.station)
+    display_links = [{"templated": False, **origin_link}, {"templated": False, **terminus_link}]
+    if disruption_id:
+        display_links.append(
+            {
+                "templated": False,
+                "rel": "disruptions",
+                "internal": True,
+                "type": "disruption",
+                "id": disruption_id,
+            }
+        )
+    return {
+        "route": {
+            "id": route_id,
+            "name": line["name"],
+            "is_frequence": "False",
+            "direction_type": "forward",
+            "physical_modes": line["physical_modes"],
+            "direction": {
+                "id": area_dest["id"],
+                "name": area_dest["label"],
+                "quality": 0,
+                "stop_area": area_dest,
+                "embedded_type": "stop_area",
+            },
+            "geojson": {"type": "MultiLineString", "coordinates": []},
+            "links": [],
+            "line": line,
+        },
+        "stop_point": {
+            "id": f"stop_point:SNCF:{dep.station}:{pm}",
+            "name": STATIONS[dep.station][0],
+            "label": f"{STATIONS[dep.station][0]} (Paris)",
+            "coord": _coord(dep.station),
+            "links": [],
+            "commercial_modes": commercial,
+            "physical_modes": physical,
+            "administrative_regions": [PARIS_ADMIN],
+            "stop_area": station_area(dep.station, admin=True),
+            "equipments": [],
+        },
+        "stop_date_time": {
+            "departure_date_time": fmt(shown),
+            "base_departure_date_time": fmt(dep.base),
+            "arrival_date_time": fmt(shown),
+            "base_arrival_date_time": fmt(dep.base),
+            "additional_informations": [],
+            "links": [origin_link, terminus_link],
+            "data_freshness": freshness,
+        },
+        "display_informations": {
+            "commercial_mode": dep.network,
+            "network": dep.network,
+            "direction": area_dest["label"],
+            "label": dep.code or line["name"],
+            "color": line["color"],
+            "code": dep.code,
+            "headsign": dep.number,
+            "name": line["name"],
+            "links": display_links,
+            "text_color": line["text_color"],
+            "trip_short_name": dep.number,
+            "company": company,
+            "description": "",
+            "physical_mode": pm_name,
+            "equipments": [],
+        },
+        "links": [
+            {"type": "line", "id": line["id"]},
+            {"type": "company", "id": "company:SNCF:1187"},
+            {"type": "vehicle_journey", "id": dep.vehicle_journey},
+            {"type": "route", "id": route_id},
+            {"type": "commercial_mode", "id": cm},
+            {"type": "physical_mode", "id": f"physical_mode:{pm}"},
+            {"type": "network", "id": line["network"]["id"]},
+        ],
+    }
+
+
+TEMPLATED = (
+    "physical_modes",
+    "routes",
+    "networks",
+    "stop_points",
+    "commercial_modes",
+    "vehicle_journeys",
+    "companies",
+    "stop_areas",
+    "lines",
+)
+
+
+def templated_links(base: str) -> list[dict[str, Any]]:
+    single = {
+        "physical_modes": "physical_mode",
+        "routes": "route",
+        "networks": "network",
+        "stop_points": "stop_point",
+        "commercial_modes": "commercial_mode",
+        "vehicle_journeys": "vehicle_journey",
+        "companies": "company",
+        "stop_areas": "stop_area",
+        "lines": "line",
+    }
+    return [
+        {
+            "href": f"{base}/v1/coverage/sncf/{rel}/{{{single[rel]}.id}}",
+            "templated": True,
+            "rel": rel,
+            "type": single[rel],
+        }
+        for rel in TEMPLATED
+    ]

@@ -1,0 +1,238 @@
+"""The replay upstream: one aiohttp app on one port serving the three real upstreams.
+
+Point ``PARIS_OPENDATA_URL``, ``PARIS_SAEMES_URL`` and ``PARIS_SNCF_URL`` at its ``url``.
+Use :class:`ReplayUpstream` inside an event loop (``async with``), or
+:func:`start_in_thread` from synchronous code (tests, the demo command).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+
+from sources._upstream import admin, navitia, ods
+from sources._upstream.faults import BODY_KINDS, Fault, quota_body
+from sources._upstream.navitia import NavitiaError
+from sources._upstream.query import OdsHttpError
+from sources._upstream.respond import FAULT, SENT, send_json, send_text
+from sources._upstream.world import WORLD, Options, World
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+GATEWAY = (
+    "<html>\r\n<head><title>{0} {1}</title></head>\r\n<body>\r\n<center><h1>{0} {1}</h1>"
+    "</center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+)
+REASONS = {
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Temporarily Unavailable",
+    504: "Gateway Time-out",
+    429: "Too Many Requests",
+    403: "Forbidden",
+}
+
+
+def _is_navitia(request: web.Request) -> bool:
+    return request.path.startswith("/v1/")
+
+
+async def _error_body(
+    request: web.Request, status: int, fault: Fault, headers: dict[str, str] | None = None
+) -> web.StreamResponse:
+    if isinstance(fault.body, str):
+        kind = "text/html" if fault.body.lstrip().startswith("<") else "text/plain"
+        return await send_text(request, fault.body, status=status, content_type=kind)
+    if fault.body is not None:
+        return await send_json(request, fault.body, status=status, headers=headers)
+    reason = REASONS.get(status, "Error")
+    if status in (502, 503, 504):
+        response = await send_text(request, GATEWAY.format(status, reason), status=status)
+        response.headers.update(headers or {})
+        return response
+    if _is_navitia(request):
+        return await send_json(request, {"message": reason}, status=status, headers=headers)
+    code = "".join(reason.title().split()) + "Error"
+    return await send_json(
+        request, {"message": reason, "error_code": code}, status=status, headers=headers
+    )
+
+
+async def _before(request: web.Request, fault: Fault) -> web.StreamResponse | None:
+    """Faults answered instead of the upstream (``None``: let the handler answer)."""
+    if fault.kind in ("hang", "slow"):
+        await asyncio.sleep(
+            fault.delay if fault.delay is not None else (3600.0 if fault.kind == "hang" else 2.0)
+        )
+        return None
+    if fault.kind == "status":
+        return await _error_body(request, fault.status or 500, fault)
+    if fault.kind == "retry_after":
+        headers = {"Retry-After": str(fault.retry_after if fault.retry_after is not None else 2)}
+        return await _error_body(request, fault.status or 503, fault, headers)
+    if fault.kind == "quota":
+        if _is_navitia(request):
+            return await send_json(request, {"message": "API rate limit exceeded"}, status=429)
+        return await send_json(request, quota_body(fault), status=429)
+    if fault.kind == "not_found":
+        if _is_navitia(request):
+            area = request.path.split("/stop_areas/")[-1].split("/")[0]
+            body: dict[str, Any] = {
+                "error": {"id": "unknown_object", "message": f"Invalid id : {area}"}
+            }
+            return await send_json(request, body, status=404)
+        dataset = request.path.split("/datasets/")[-1].split("/")[0]
+        return await send_json(request, ods.not_found(dataset).body, status=404)
+    return None
+
+
+@web.middleware
+async def replay_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    if request.path.startswith("/_replay/"):
+        return await handler(request)
+    world = request.app[WORLD]
+    sent = [0]
+    request[SENT] = sent
+    entry: dict[str, Any] = {
+        "method": request.method,
+        "path": request.path,
+        "query": request.query_string,
+        "status": 499,
+        "bytes": 0,
+        "fault": None,
+        "clock": world.clock.now().isoformat(),
+    }
+    started = time.monotonic()
+    fault = world.faults.take(request.path_qs)
+    try:
+        response = None
+        if fault is not None:
+            entry["fault"] = fault.kind
+            response = await _before(request, fault)
+            if fault.kind in BODY_KINDS:
+                request[FAULT] = fault
+        if response is None:
+            try:
+                response = await handler(request)
+            except OdsHttpError as exc:
+                request.pop(FAULT, None)
+                response = await send_json(request, exc.body, status=exc.status)
+            except NavitiaError as exc:
+                request.pop(FAULT, None)
+                response = await send_json(
+                    request, exc.body, status=exc.status, content_type="application/json"
+                )
+        entry["status"] = response.status
+        return response
+    except web.HTTPException as exc:
+        entry["status"] = exc.status
+        raise
+    finally:
+        entry["bytes"] = sent[0]
+        entry["ms"] = round((time.monotonic() - started) * 1000, 1)
+        world.log.add(entry)
+
+
+def make_app(world: World) -> web.Application:
+    app = web.Application(middlewares=[replay_middleware])
+    app[WORLD] = world
+    app.add_routes(admin.routes() + ods.routes() + navitia.routes())
+    return app
+
+
+class ReplayUpstream:
+    """``async with ReplayUpstream(port=0) as up: up.url`` (options: see :class:`Options`)."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, **options: Any) -> None:
+        self.host, self.port = host, port
+        self.world = World.build(Options(**options))
+        self.app = make_app(self.world)
+        self._runner: web.AppRunner | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    async def start(self) -> None:
+        self._runner = web.AppRunner(self.app, access_log=None, handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port)
+        await site.start()
+        self.port = int(self._runner.addresses[0][1])
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> ReplayUpstream:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+
+class ThreadedReplay:
+    """A :class:`ReplayUpstream` running in a background thread with its own event loop."""
+
+    def __init__(
+        self, upstream: ReplayUpstream, loop: asyncio.AbstractEventLoop, thread: threading.Thread
+    ) -> None:
+        self.upstream, self._loop, self._thread = upstream, loop, thread
+
+    @property
+    def url(self) -> str:
+        return self.upstream.url
+
+    @property
+    def world(self) -> World:
+        return self.upstream.world
+
+    def stop(self) -> None:
+        if self._thread.is_alive():
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(timeout=10)
+
+    def __enter__(self) -> ThreadedReplay:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def start_in_thread(host: str = "127.0.0.1", port: int = 0, **options: Any) -> ThreadedReplay:
+    """Start the server in a daemon thread; returns once it accepts connections."""
+    ready = threading.Event()
+    box: dict[str, Any] = {}
+
+    def run() -> None:
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        try:
+            upstream = ReplayUpstream(host, port, **options)
+            loop.run_until_complete(upstream.start())
+        except BaseException as exc:  # reported to the caller below
+            box["error"] = exc
+            ready.set()
+            loop.close()
+            return
+        box["upstream"], box["loop"] = upstream, loop
+        ready.set()
+        try:
+            loop.run_forever()
+        finally:
+            loop.run_until_complete(upstream.stop())
+            loop.close()
+
+    thread = threading.Thread(target=run, name="replay-upstream", daemon=True)
+    thread.start()
+    if not ready.wait(timeout=30):
+        raise RuntimeError("the replay upstream did not start within 30 s")
+    if "error" in box:
+        raise RuntimeError(f"the replay upstream failed to start: {box['error']}") from box["error"]
+    return ThreadedReplay(box["upstream"], box["loop"], thread)

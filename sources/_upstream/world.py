@@ -1,0 +1,82 @@
+"""Everything the replay serves, built once from the seed: clock, datasets, timetable."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from aiohttp import web
+
+from sources._upstream.clock import ReplayClock
+from sources._upstream.dataset import Dataset
+from sources._upstream.departures_data import Timetable
+from sources._upstream.faults import FaultBook, RequestLog
+from sources._upstream.parking_data import (
+    ParkingWorld,
+    SaemesReferentielDataset,
+    StationnementDataset,
+)
+from sources._upstream.saemes_data import SaemesLiveDataset
+from sources._upstream.traffic_data import TrafficDataset
+
+
+@dataclass
+class Options:
+    seed: int = 0
+    start: datetime | None = None  # None: real time
+    accelerate: float = 1.0
+    tokens: frozenset[str] | None = None  # None: any non-empty Navitia token
+    history_hours: int = 48
+    traffic_lag_hours: int = 0
+
+
+@dataclass
+class World:
+    options: Options
+    clock: ReplayClock
+    datasets: dict[str, Dataset]
+    timetable: Timetable
+    faults: FaultBook = field(default_factory=FaultBook)
+    log: RequestLog = field(default_factory=RequestLog)
+    tokens: frozenset[str] | None = None
+
+    @classmethod
+    def build(cls, options: Options) -> World:
+        clock = ReplayClock(options.start, accelerate=options.accelerate)
+        parks = ParkingWorld(options.seed)
+        traffic = TrafficDataset(
+            clock,
+            seed=options.seed,
+            history_hours=options.history_hours,
+            lag_hours=options.traffic_lag_hours,
+        )
+        datasets: list[Dataset] = [
+            traffic,
+            StationnementDataset(clock, parks),
+            SaemesLiveDataset(clock, parks, seed=options.seed),
+            SaemesReferentielDataset(clock, parks),
+        ]
+        return cls(
+            options,
+            clock,
+            {d.id: d for d in datasets},
+            Timetable(options.seed),
+            tokens=options.tokens,
+        )
+
+    @property
+    def traffic(self) -> TrafficDataset:
+        dataset = self.datasets[TrafficDataset.id]
+        assert isinstance(dataset, TrafficDataset)
+        return dataset
+
+    def reset(self) -> None:
+        """Back to the start: no faults, empty log, clock and tokens as configured."""
+        self.faults.clear()
+        self.log.clear()
+        self.clock.set(self.options.start or datetime.now(self.clock.now().tzinfo))
+        self.clock.set_accelerate(self.options.accelerate)
+        self.tokens = self.options.tokens
+
+
+WORLD = web.AppKey("world", World)
