@@ -1,0 +1,19 @@
+"""Train departures per network over the last 24 hours."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from aggregations.departures_by_network.compute import compute
+from aggregations.departures_by_network.models import DeparturesByNetwork
+from collector.plugin import Aggregation
+
+AGGREGATION = Aggregation(
+    name="departures_by_network",
+    description="departures and share per network (TGV INOUI, TER, ...) over the last 24 h",
+    inputs=("departures",),
+    interval=timedelta(minutes=30),
+    window=timedelta(hours=24),
+    output=DeparturesByNetwork,
+    compute=compute,
+)

@@ -1,0 +1,21 @@
+"""The destinations with the most train departures over the last 24 hours."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from aggregations.departures_top_destinations.compute import compute
+from aggregations.departures_top_destinations.models import TopDestinations
+from aggregations.departures_top_destinations.settings import TopDestinationsSettings
+from collector.plugin import Aggregation
+
+AGGREGATION = Aggregation(
+    name="departures_top_destinations",
+    description="top N destinations by departures over the last 24 h, with shares",
+    inputs=("departures",),
+    interval=timedelta(minutes=30),
+    window=timedelta(hours=24),
+    output=TopDestinations,
+    compute=compute,
+    settings=TopDestinationsSettings,
+)
