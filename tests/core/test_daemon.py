@@ -3,84 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
-import pytest
-
-from tests.core.conftest import PLUGIN_DIR, Upstream
-
-CLOSED = "http://127.0.0.1:9"  # the discard port: nothing listens, connections are refused
-
-
-class Daemon:
-    def __init__(self, proc: subprocess.Popen[str]) -> None:
-        self.proc = proc
-        self.lines: list[dict[str, Any]] = []
-
-    def read_until(self, done: Callable[[list[dict[str, Any]]], bool], timeout: float) -> None:
-        assert self.proc.stdout is not None
-        os.set_blocking(self.proc.stdout.fileno(), False)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            line = self.proc.stdout.readline()
-            if line:
-                try:
-                    self.lines.append(json.loads(line))
-                except json.JSONDecodeError:
-                    self.lines.append({"event": "<not json>", "text": line})
-                if done(self.lines):
-                    return
-            elif self.proc.poll() is not None:
-                break
-            else:
-                time.sleep(0.05)
-        raise AssertionError(f"condition not met; last log lines: {self.lines[-8:]}")
-
-    def events(self, event: str) -> list[dict[str, Any]]:
-        return [line for line in self.lines if line.get("event") == event]
-
-
-@pytest.fixture
-def start_daemon(tmp_path: Path) -> Iterator[Callable[[dict[str, str]], Daemon]]:
-    procs: list[subprocess.Popen[str]] = []
-
-    def start(env_extra: dict[str, str]) -> Daemon:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("PARIS_")}
-        env.update(
-            PARIS_DATA_DIR=str(tmp_path / "data"),
-            PARIS_PLUGIN_DIR=str(PLUGIN_DIR),
-            PARIS_OPENDATA_URL=CLOSED,
-            PARIS_SAEMES_URL=CLOSED,
-            PARIS_SNCF_URL=CLOSED,
-            PARIS_HTTP_RETRIES="0",
-            PARIS_LOG_FORMAT="json",
-            **env_extra,
-        )
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "collector.cli", "run"],
-            cwd=tmp_path,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        procs.append(proc)
-        return Daemon(proc)
-
-    yield start
-    for proc in procs:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        if proc.stdout is not None:
-            proc.stdout.close()
+from tests.core.conftest import CLOSED, Daemon, Upstream
 
 
 def test_no_network_one_error_per_source_then_sigterm_exits_0(
