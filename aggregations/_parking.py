@@ -70,7 +70,7 @@ def plausible(row: Row) -> bool:
     free = free_places(row)
     if free is None or free < 0 or IMPLAUSIBLE_FLAGS & set(row.get("flags") or ()):
         return False
-    places = capacity(row)
+    places = _int(row.get("capacity_cars"))
     return places is None or free <= places
 
 

@@ -55,7 +55,7 @@ def _park(samples: list[Sample]) -> CarParkAvailability:
     rates = [s.free / places for s in samples if (places := capacity(s.row))]
     return CarParkAvailability(
         **car_park(newest.row).model_dump(),
-        capacity_cars=capacity(newest.row),
+        capacity_cars=newest.row.get("capacity_cars"),
         samples=len(samples),
         mean_free_places=mean(free) or 0.0,
         min_free_places=min(free),
