@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import aioboto3
 from aiobotocore.config import AioConfig
+from aiobotocore.session import AioSession
 from botocore.exceptions import ClientError
 
 from collector import keys
@@ -32,6 +33,7 @@ from collector.storage.aws_common import (
     NOT_FOUND,
     client_config,
     error_code,
+    shared_loader,
     translated,
     where,
 )
@@ -72,7 +74,9 @@ class AwsStore(Store):
 
     async def open(self) -> None:
         stack = AsyncExitStack()
-        session = aioboto3.Session(region_name=self.region)
+        core = AioSession()
+        core.register_component("data_loader", shared_loader())
+        session = aioboto3.Session(botocore_session=core, region_name=self.region)
         options: dict[str, Any] = {"endpoint_url": self.endpoint_url, "config": self._config}
         try:
             with translated("open AWS clients", self.place):
@@ -102,12 +106,17 @@ class AwsStore(Store):
         return self._ddb
 
     async def init(self) -> list[str]:
-        created: list[str] = []
+        # Concurrently: a real table takes seconds to become ACTIVE.
         with translated("init", self.place):
-            created += await ensure_bucket(self.s3, self.bucket, self.region)
-            for table, index, ttl in layout.layout(self.tables):
-                created += await ensure_table(self.ddb, table, index, ttl=ttl)
-        return created
+            steps = [
+                ensure_bucket(self.s3, self.bucket, self.region),
+                *(
+                    ensure_table(self.ddb, t, i, ttl=ttl)
+                    for t, i, ttl in layout.layout(self.tables)
+                ),
+            ]
+            done = await gather(steps)
+        return [what for step in done for what in step]
 
     async def check(self) -> None:
         with translated("check", self.place):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from typing import TypeVar
 
 from botocore.config import Config
@@ -20,6 +21,7 @@ from botocore.exceptions import (
     NoCredentialsError,
     PartialCredentialsError,
 )
+from botocore.loaders import Loader, create_loader
 
 from collector.storage.base import StorageError
 
@@ -59,13 +61,20 @@ def client_config(
     """Client settings; ``kind`` is botocore's ``Config`` or aiobotocore's ``AioConfig``."""
     return kind(
         max_pool_connections=POOL_CONNECTIONS,
-        retries={"mode": "standard", "max_attempts": max_attempts},
+        retries={"mode": "standard", "total_max_attempts": max_attempts},
         connect_timeout=5,
         read_timeout=30,
         tcp_keepalive=True,
         # Stand-ins (moto, SeaweedFS, s3rver) behind a plain host:port cannot do virtual hosts.
         s3={"addressing_style": "path"} if path_style else None,
     )
+
+
+@cache
+def shared_loader() -> Loader:
+    """One botocore model loader per process: every new session would otherwise parse the S3
+    and DynamoDB API models again (about half a second each time)."""
+    return create_loader()
 
 
 def error_code(exc: ClientError) -> str:

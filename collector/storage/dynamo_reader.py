@@ -11,12 +11,19 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import boto3
+import botocore.session
 from botocore.config import Config
 
 from collector import keys
 from collector.storage import dynamo_gold
 from collector.storage import dynamo_items as layout
-from collector.storage.aws_common import DEFAULT_ATTEMPTS, client_config, translated, where
+from collector.storage.aws_common import (
+    DEFAULT_ATTEMPTS,
+    client_config,
+    shared_loader,
+    translated,
+    where,
+)
 from collector.storage.base import (
     GoldPoint,
     Page,
@@ -40,7 +47,9 @@ class DynamoReader(Reader):
     def __init__(self, settings: Settings, *, max_attempts: int = DEFAULT_ATTEMPTS) -> None:
         self.tables = layout.Tables.named(settings.table_prefix)
         self.place = where(settings.aws_endpoint_url, settings.aws_region)
-        session = boto3.session.Session(region_name=settings.aws_region)
+        core = botocore.session.Session()
+        core.register_component("data_loader", shared_loader())
+        session = boto3.session.Session(botocore_session=core, region_name=settings.aws_region)
         with translated("open DynamoDB client", self.place):
             self._ddb: DynamoDBClient = session.client(
                 "dynamodb",

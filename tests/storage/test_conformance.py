@@ -236,9 +236,9 @@ async def test_gold_series_overwrite_latest_and_pages(store: Store, reader: Read
 async def test_large_gold_result_round_trips(
     store: Store, reader: Reader, settings: Settings, request: pytest.FixtureRequest
 ) -> None:
-    cells = [{"id": secrets.token_hex(24), "share": i / 7} for i in range(20_000)]
+    cells = [{"id": secrets.token_hex(24), "share": i / 7} for i in range(12_000)]
     big = point("cells", T0, {"cells": cells})
-    assert len(orjson.dumps(big.data)) > 1_000_000
+    assert len(orjson.dumps(big.data)) > 800_000
     await store.put_gold(big, expires_at=EXPIRES)
     assert await store.read_gold("cells", "", "~") == [big]
     newest = reader.gold_latest("cells")
