@@ -1,8 +1,9 @@
 """Pure parser: ``{"counts": [...], "arcs": [...] | null}`` -> TrafficCount and Arc records.
 
-A full hour is ~2,977 rows, a catch-up day ~71,000: rows that pass the cheap checks below are
-built with ``model_construct``; anything else goes through pydantic (``validate``), which either
-accepts it (a lax coercion, e.g. a number sent as a string) or sets it aside with its reason.
+A full hour is ~2,977 rows, a nightly batch ~71,000. Every row goes through pydantic
+(``validate``): measured, it is faster than hand checks plus ``model_construct`` (~10 against
+~18 us a row), and it gives the reason when it sets a row aside. What repeats across rows (the
+hour's timestamp, a centroid's arrondissement) is computed once and cached.
 """
 
 from __future__ import annotations
@@ -16,12 +17,10 @@ import orjson
 
 from collector.geo import OUTSIDE_PARIS, arrondissement_label, arrondissement_number
 from collector.plugin import Invalid, Parsed, validate
-from sources.traffic.records import TRAFFIC_STATES, Arc, TrafficCount
+from sources.traffic.records import Arc, TrafficCount
 
 PHANTOM = "*"
 UNKNOWN_ZONE = "unknown"
-_TEXT = ("label", "arc_status", "upstream_node_id", "upstream_node_label")
-_TEXT2 = ("downstream_node_id", "downstream_node_label")
 
 
 def parse(payload: bytes) -> Iterator[Parsed]:
@@ -52,9 +51,11 @@ def _rows(rows: list[Any], build: Any) -> Iterator[Parsed]:
 def _common(row: dict[str, Any]) -> dict[str, Any]:
     lon, lat = _point(row.get("geo_point_2d"))
     arrondissement, zone = place(lon, lat)
+    hour = row.get("t_1h")
     return {
         "entity_id": row.get("iu_ac"),
-        "observed_at": row.get("t_1h"),
+        # the same few hours repeat on every row: parse each once (a bad one goes to pydantic)
+        "observed_at": (hour_of(hour) or hour) if isinstance(hour, str) else hour,
         "label": row.get("libelle"),
         "upstream_node_id": row.get("iu_nd_amont"),
         "upstream_node_label": row.get("libelle_nd_amont"),
@@ -68,8 +69,7 @@ def _common(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _count(row: dict[str, Any]) -> Parsed:
-    fields = count_fields(row)
-    return _fast_count(dict(fields)) or validate(TrafficCount, fields)
+    return validate(TrafficCount, count_fields(row))
 
 
 def count_fields(row: dict[str, Any]) -> dict[str, Any]:
@@ -80,35 +80,6 @@ def count_fields(row: dict[str, Any]) -> dict[str, Any]:
     fields["traffic_state"] = row.get("etat_trafic") or state_of(row.get("k"))
     fields["arc_status"] = row.get("etat_barre")
     return fields
-
-
-def _fast_count(f: dict[str, Any]) -> TrafficCount | None:
-    """The common case without pydantic; ``None`` whenever anything is unusual."""
-    entity, hour = f["entity_id"], f["observed_at"]
-    if type(entity) is not str or not entity or type(hour) is not str:
-        return None
-    observed = hour_of(hour)
-    q, k = f["flow_q"], f["occupancy_k"]
-    if observed is None or f["traffic_state"] not in TRAFFIC_STATES:
-        return None
-    if q is not None and (type(q) not in (int, float) or q < 0):
-        return None
-    if k is not None and (type(k) not in (int, float) or not 0 <= k <= 100):
-        return None
-    for name in (*_TEXT, *_TEXT2):
-        if f[name] is not None and type(f[name]) is not str:
-            return None
-    lon, lat = f["lon"], f["lat"]
-    if lon is not None and (type(lon) not in (int, float) or not -180 <= lon <= 180):
-        return None
-    if lat is not None and (type(lat) not in (int, float) or not -90 <= lat <= 90):
-        return None
-    f["lon"] = None if lon is None else float(lon)
-    f["lat"] = None if lat is None else float(lat)
-    f["observed_at"] = observed
-    f["flow_q"] = None if q is None else float(q)
-    f["occupancy_k"] = None if k is None else float(k)
-    return TrafficCount.model_construct(**f)
 
 
 def _arc(row: dict[str, Any]) -> Parsed:

@@ -9,9 +9,6 @@ from pydantic import Field
 from collector.plugin import Record
 
 TrafficState = Literal["Fluide", "Pré-saturé", "Saturé", "Bloqué", "Inconnu"]
-TRAFFIC_STATES: frozenset[str] = frozenset(
-    ("Fluide", "Pré-saturé", "Saturé", "Bloqué", "Inconnu")
-)
 
 
 class _Arc(Record):
