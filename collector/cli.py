@@ -247,6 +247,24 @@ def cmd_dlq(ctx: Context, args: argparse.Namespace) -> int:
     return dlq(ctx, args)
 
 
+def cmd_api(ctx: Context, args: argparse.Namespace) -> int:
+    from collector.cli_serve import cmd_api as api
+
+    return api(ctx, args)
+
+
+def cmd_dashboard(ctx: Context, args: argparse.Namespace) -> int:
+    from collector.cli_serve import cmd_dashboard as dashboard
+
+    return dashboard(ctx, args)
+
+
+def cmd_demo(ctx: Context, args: argparse.Namespace) -> int:
+    from collector.cli_serve import cmd_demo as demo
+
+    return demo(ctx, args)
+
+
 COMMANDS: dict[str, tuple[Callable[[Context, argparse.Namespace], int], str]] = {
     "run": (cmd_run, "run the daemon: every enabled source on its interval, until SIGTERM"),
     "once": (cmd_once, "one run of each source (all enabled by default), then exit"),
@@ -257,6 +275,9 @@ COMMANDS: dict[str, tuple[Callable[[Context, argparse.Namespace], int], str]] = 
     "report": (cmd_report, "write a day's series of every analytic as JSON and CSV"),
     "status": (cmd_status, "per source: last run, last success, errors, freshness, spool"),
     "dlq": (cmd_dlq, "records set aside: 'dlq list [SOURCE]', 'dlq replay [SOURCE]' after a fix"),
+    "api": (cmd_api, "serve the REST API on localhost against the configured storage"),
+    "dashboard": (cmd_dashboard, "serve the Streamlit dashboard against the configured storage"),
+    "demo": (cmd_demo, "the whole platform offline: replay upstream, daemon, API, dashboard"),
     "init": (cmd_init, "create bucket, tables, indexes and TTL (or local dirs and schema)"),
 }
 
@@ -289,6 +310,10 @@ def build_parser() -> argparse.ArgumentParser:
         elif name == "dlq":
             p.add_argument("action", choices=["list", "replay"])
             p.add_argument("source", nargs="?", metavar="SOURCE")
+        elif name in ("api", "dashboard", "demo"):
+            from collector.cli_serve import add_arguments
+
+            add_arguments(name, p)
         elif name == "replay":
             p.add_argument("source", metavar="SOURCE")
             p.add_argument("--since", type=parse_time, help="first fetch time (UTC if naive)")
