@@ -194,3 +194,31 @@ def test_golden_payload_is_a_fetch_bundle() -> None:
     assert set(bundle) == {
         "fetched_at", "reference_at", "reference", "live", "live_error", "live_down_since"
     }
+
+
+async def test_apikey_goes_to_opendata_paris_only(upstream: Upstream, http: HttpClient) -> None:
+    upstream.routes[REF_PATH] = reply(REFERENCE)
+    upstream.routes[LIVE_PATH] = reply(LIVE)
+    app = app_settings(upstream, opendata_apikey="k3y")
+    ctx = context(http, app, ParkingSettings(), now=NOW)
+    await SOURCE.fetch(ctx)
+    ref_call, live_call = upstream.seen
+    assert ref_call.headers["Authorization"] == "Apikey k3y"
+    assert "Authorization" not in live_call.headers
+
+
+def test_defensive_values() -> None:
+    car = {
+        "id": 7, "nom": "X", "arrdt": "75112", "nb_places": "1 250", "hauteur_max": "2,10 m",
+        "tarif_1h": "N/A", "tarif_24h": "36", "geo_point_2d": None, "xlong": None, "ylat": None,
+    }
+    bundle = {
+        "fetched_at": "2025-10-17T15:21:00+00:00", "reference_at": "2025-10-17T03:00:00+00:00",
+        "reference": [car], "live": None, "live_error": "down", "live_down_since": None,
+    }
+    (record,) = SOURCE.parse(orjson.dumps(bundle))
+    assert isinstance(record, ParkingAvailability)
+    assert (record.entity_id, record.arrondissement, record.zone) == ("7", 12, "Paris 12e")
+    assert (record.capacity_cars, record.max_height_cm) == (1250, 210)
+    assert (record.price_1h, record.price_24h) == (None, 36.0)
+    assert record.observed_at == datetime(2025, 10, 17, 3, tzinfo=UTC)
