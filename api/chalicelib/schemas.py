@@ -1,0 +1,145 @@
+"""OpenAPI schemas: the envelope, errors, and the records' own pydantic models.
+
+Record and gold schemas come from the pydantic models the daemon validates with (through the
+plugin manifest, see :mod:`chalicelib.catalog`), so the document cannot drift from the data.
+``additionalProperties: false`` is dropped from them: a field added to a record later must not
+break a client that validates against an older document.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from chalicelib import context
+from chalicelib.web import Components
+
+NULLABLE_STRING = {"type": ["string", "null"]}
+
+
+def relaxed(schema: Any) -> Any:
+    """A copy of a JSON schema without ``additionalProperties: false`` anywhere."""
+    if isinstance(schema, Mapping):
+        return {
+            k: relaxed(v)
+            for k, v in schema.items()
+            if not (k == "additionalProperties" and v is False)
+        }
+    if isinstance(schema, list):
+        return [relaxed(v) for v in schema]
+    return schema
+
+
+def model(components: Components, schema: Mapping[str, Any]) -> dict[str, str]:
+    """Add a model's JSON schema (and the models it uses) to the components; return its ``$ref``.
+
+    The schemas come from :func:`chalicelib.catalog.json_schema`, which refers to the models it
+    uses as ``#/components/schemas/<title>``.
+    """
+    main = dict(schema)
+    for def_name, definition in main.pop("$defs", {}).items():
+        components.add(def_name, relaxed(definition))
+    return components.add(str(main.get("title", "Record")), relaxed(main))
+
+
+def record(components: Components, dataset: str) -> dict[str, Any]:
+    """The schema of a dataset's records (any object if its source is not installed)."""
+    schema = context.catalog().records.get(dataset)
+    return model(components, schema) if schema else {"type": "object"}
+
+
+def array_of(item: Mapping[str, Any]) -> dict[str, Any]:
+    return {"type": "array", "items": dict(item)}
+
+
+def freshness(components: Components) -> dict[str, str]:
+    return components.add(
+        "Freshness",
+        {
+            "type": "object",
+            "description": "How recent the data behind this answer is.",
+            "required": ["updated_at", "data_freshness", "interval_s", "stale"],
+            "properties": {
+                "updated_at": {
+                    **NULLABLE_STRING,
+                    "description": "last successful run of the source (or aggregation), UTC",
+                },
+                "data_freshness": {
+                    **NULLABLE_STRING,
+                    "description": "newest observation time the source has delivered "
+                    "(for an analytic: the end of its newest window), UTC",
+                },
+                "interval_s": {"type": "integer", "description": "seconds between two runs"},
+                "stale": {
+                    "type": "boolean",
+                    "description": "true when updated_at is missing or older than 3 intervals",
+                },
+            },
+        },
+    )
+
+
+def meta(components: Components) -> dict[str, str]:
+    return components.add(
+        "Meta",
+        {
+            "type": "object",
+            "required": [
+                "count", "observed_at", "freshness", "licence", "attribution", "sources", "next",
+            ],
+            "properties": {
+                "count": {"type": "integer", "minimum": 0, "description": "items in `data`"},
+                "observed_at": {
+                    **NULLABLE_STRING,
+                    "description": "newest observation (or window end) among the data, UTC",
+                },
+                "freshness": {"oneOf": [freshness(components), {"type": "null"}]},
+                "licence": {**NULLABLE_STRING, "description": "licence of the source data"},
+                "attribution": {**NULLABLE_STRING, "description": "credit the publishers so"},
+                "sources": {"type": "array", "items": {"type": "string"}},
+                "next": {
+                    **NULLABLE_STRING,
+                    "description": "pass as `?next=` for the following page; null on the last",
+                },
+            },
+        },
+    )  # fmt: skip
+
+
+def envelope(components: Components, data: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": ["data", "meta"],
+        "properties": {"data": dict(data), "meta": meta(components)},
+    }
+
+
+def error(components: Components) -> dict[str, str]:
+    return components.add(
+        "Error",
+        {
+            "type": "object",
+            "required": ["error"],
+            "properties": {
+                "error": {
+                    "type": "object",
+                    "required": ["status", "code", "parameter", "message"],
+                    "properties": {
+                        "status": {"type": "integer"},
+                        "code": {
+                            "type": "string",
+                            "enum": [
+                                "invalid_parameter", "not_found", "storage_unavailable",
+                                "misconfigured", "internal_error",
+                            ],
+                        },
+                        "parameter": {
+                            **NULLABLE_STRING,
+                            "description": "the query or path parameter at fault",
+                        },
+                        "message": {"type": "string"},
+                    },
+                }
+            },
+        },
+    )  # fmt: skip

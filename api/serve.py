@@ -1,0 +1,97 @@
+"""Serve the API on this machine against the configured backend (``paris-collector api``).
+
+Chalice's own local server (the one behind ``chalice local``), without its file watcher, on
+threads; each thread reads through its own storage reader. Settings come from the usual
+``PARIS_*`` environment, ``.env`` and ``--config`` file.
+
+    python -m api.serve [--host 127.0.0.1] [--port 8000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from chalice.app import Chalice
+    from chalice.local import LocalDevServer
+
+    from collector.settings import Settings
+
+API_DIR = Path(__file__).resolve().parent
+_app: Chalice | None = None
+
+
+def load_app() -> Chalice:
+    """The one Chalice app of this process (``api/app.py``), importable as Chalice does."""
+    global _app
+    if _app is None:
+        if str(API_DIR) not in sys.path:
+            sys.path.insert(0, str(API_DIR))
+        module = sys.modules.get("app")
+        if module is None or Path(getattr(module, "__file__", "")).resolve() != API_DIR / "app.py":
+            spec = importlib.util.spec_from_file_location("app", API_DIR / "app.py")
+            if spec is None or spec.loader is None:
+                raise ImportError(f"cannot load {API_DIR / 'app.py'}")
+            module = importlib.util.module_from_spec(spec)
+            sys.modules["app"] = module
+            spec.loader.exec_module(module)
+        _app = module.app
+    return _app
+
+
+def make_server(host: str, port: int, settings: Settings | None = None) -> LocalDevServer:
+    """A server bound to ``host:port`` (port 0: any free port, see ``server.server_address``)."""
+    from chalice.config import Config
+    from chalice.local import create_local_server
+
+    from chalicelib import context  # importable once load_app() put api/ on sys.path
+
+    app = load_app()
+    context.configure(settings)
+    config = Config.create(chalice_stage="local", app_name=app.app_name, lambda_timeout=30)
+    return create_local_server(app, config, host, port)
+
+
+def serve(host: str = "127.0.0.1", port: int = 8000, settings: Settings | None = None) -> int:
+    """Serve until Ctrl-C or SIGTERM; returns the exit code."""
+    import signal
+
+    server = make_server(host, port, settings)
+    bound_host, bound_port = server.server.server_address[:2]
+    print(f"Paris API on http://{bound_host}:{bound_port}/ (documentation: /openapi.json)")
+
+    def stop(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        server.server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server.server_close()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m api.serve", description=__doc__.split("\n")[0])
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 = any)")
+    parser.add_argument("--config", metavar="FILE", help="TOML settings file (or PARIS_CONFIG)")
+    args = parser.parse_args(argv)
+    from collector.settings import SettingsError, load_settings
+
+    try:
+        settings = load_settings(args.config)
+    except SettingsError as exc:
+        print(f"paris-api: {exc}", file=sys.stderr)
+        return 2
+    return serve(args.host, args.port, settings)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
