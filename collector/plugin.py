@@ -31,13 +31,21 @@ class Record(BaseModel):
     ``history = False`` keeps only the latest record per entity (reference data).
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # NaN and infinity are not data: they are rejected like any invalid value, on both backends.
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     stream: ClassVar[str] = ""
     history: ClassVar[bool] = True
 
     entity_id: str = Field(min_length=1)
     observed_at: AwareDatetime
+
+    @field_validator("entity_id")
+    @classmethod
+    def _not_reserved(cls, value: str) -> str:
+        if value == "latest":
+            raise ValueError("'latest' is reserved by the storage keys")
+        return value
 
     @field_validator("observed_at")
     @classmethod

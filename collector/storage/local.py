@@ -54,6 +54,7 @@ class LocalStore(Store):
         self._conn: sqlite3.Connection | None = None
         self._pool: ThreadPoolExecutor | None = None
         self._created: list[str] = []
+        self._stale = False
 
     async def open(self) -> None:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite")
@@ -83,21 +84,21 @@ class LocalStore(Store):
         if self._pool is None:
             raise StorageError("the local store is not open")
         loop = asyncio.get_running_loop()
+
+        def call() -> T:
+            if self._conn is None and self._stale:
+                self._conn = db.connect(self.db_path)
+                self._stale = False
+            return fn()
+
         try:
-            return await loop.run_in_executor(self._pool, fn)
+            return await loop.run_in_executor(self._pool, call)
         except sqlite3.Error as exc:
             if isinstance(exc, sqlite3.OperationalError) and self._conn is not None:
-                # After a disk error a connection may stay unusable: the next call gets a new one.
-                await loop.run_in_executor(self._pool, self._reconnect)
+                # After a disk error a connection may stay unusable: the next call opens anew.
+                conn, self._conn, self._stale = self._conn, None, True
+                await loop.run_in_executor(self._pool, conn.close)
             raise StorageError(f"local database {self.db_path}: {exc}") from exc
-
-    def _reconnect(self) -> None:
-        try:
-            if self._conn is not None:
-                self._conn.close()
-            self._conn = db.connect(self.db_path)
-        except sqlite3.Error:
-            pass  # still failing: the next call raises and tries again
 
     async def _io(self, fn: Callable[[], T]) -> T:
         try:
@@ -301,6 +302,8 @@ def _step_back(timestamp: str) -> str:
 def _page(
     items: list[dict[str, Any]], limit: int, position: Callable[[dict[str, Any]], dict[str, Any]]
 ) -> Page:
+    if limit < 1:
+        raise ValueError("limit must be at least 1")
     if len(items) > limit:
         kept = items[:limit]
         return Page(items=kept, next=encode_cursor(position(kept[-1])))
