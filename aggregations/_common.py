@@ -13,9 +13,9 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from collector.geo import OUTSIDE_PARIS
 from collector.plugin import AggregationSettings, Inputs
 
-OUTSIDE_PARIS = "outside Paris"
 UNKNOWN_ZONE = "unknown"
 Row = Mapping[str, Any]
 S = TypeVar("S", bound=AggregationSettings)

@@ -54,4 +54,3 @@ def coverage(rows: Sequence[Row], window: Window) -> dict[str, Any]:
         "departures": len(rows),
         "note": None if rows else "no departure scheduled in the window (or no data yet)",
     }
-

@@ -52,7 +52,6 @@ def rated(row: Row) -> bool:
     return not closed(row) and row.get("traffic_state") in RATED_STATES
 
 
-
 def coverage_note(snapshot: Sequence[Row], hour: Hour) -> str | None:
     """Why a traffic result is empty or rests on a partial hour; ``None`` when it is whole."""
     if not snapshot:
