@@ -85,3 +85,11 @@ class ReplayClient:
 
     def reset(self) -> dict[str, Any]:
         return dict(self._call("POST", "reset", {}))
+
+    def env(self) -> dict[str, str]:
+        """The collector settings that point all three upstreams at this server."""
+        return {
+            "PARIS_OPENDATA_URL": self.url,
+            "PARIS_SAEMES_URL": self.url,
+            "PARIS_SNCF_URL": self.url,
+        }

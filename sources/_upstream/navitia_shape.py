@@ -42,6 +42,9 @@ LINE_COLORS = {
 }
 
 
+CO2 = {"LongDistanceTrain": 2.36, "Train": 8.82, "LocalTrain": 4.97, "RapidTransit": 4.1}
+
+
 def fmt(when: datetime) -> str:
     return when.astimezone(PARIS).strftime("%Y%m%dT%H%M%S")
 
@@ -79,12 +82,17 @@ def _slug(text: str) -> str:
     return "".join(c for c in text.upper() if c.isalnum())[:12]
 
 
-def _modes_at(uic: str) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
-    commercial, physical = {}, {}
+def _modes_at(uic: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    commercial: dict[str, dict[str, Any]] = {}
+    physical: dict[str, dict[str, Any]] = {}
     for service in SERVICES[uic]:
         cm, pm, pm_name, _ = modes(service[0])
         commercial[cm] = {"id": cm, "name": service[0]}
-        physical[pm] = {"id": f"physical_mode:{pm}", "name": pm_name}
+        physical[pm] = {
+            "id": f"physical_mode:{pm}",
+            "name": pm_name,
+            "co2_emission_rate": {"value": CO2[pm], "unit": "gEC/Km"},
+        }
     return sorted(commercial.values(), key=lambda m: m["id"]), sorted(
         physical.values(), key=lambda m: m["id"]
     )

@@ -8,6 +8,7 @@ error bodies. An ``apikey`` parameter or ``Authorization: Apikey`` header is acc
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from itertools import islice
 from typing import Any
 
 import orjson
@@ -122,13 +123,16 @@ async def records(request: web.Request) -> web.StreamResponse:
             len(matching),
             [render(query, r) for r in matching[offset : offset + limit]],
         )
-    else:
+    elif query.exact_partition:
         total = count_matching(query)
-        page: list[Row] = []
-        for row in iter_matching(query, skip=offset):
-            if len(page) >= limit:
-                break
-            page.append(row)
+        page = list(islice(iter_matching(query, skip=offset), limit))
+        results = [render(query, r) for r in page]
+    else:  # one pass: count everything, keep the page
+        total, page = 0, []
+        for row in iter_matching(query):
+            if offset <= total < offset + limit:
+                page.append(row)
+            total += 1
         results = [render(query, r) for r in page]
     results = [reshape(r, fault) for r in results]
     return await send_json(request, {"total_count": total, "results": results})

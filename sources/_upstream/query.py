@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Callable, Hashable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from typing import Any
@@ -41,6 +41,7 @@ class Query:
     predicate: Callable[[Row], bool]
     keep_partition: Callable[[Hashable], bool]
     exact_partition: bool  # the where only reads the partition field
+    static_only: bool  # the where only reads fields constant across partitions
     columns: list[tuple[str, str]]
     aggregates: list[tuple[str, str, str]] = field(default_factory=list)  # func, field, alias
     order: list[tuple[str, bool]] = field(default_factory=list)  # field, descending
@@ -125,6 +126,7 @@ def build_query(
     predicate = compile_where(node, kinds, tz)
     part = dataset.partition_field
     exact = part is not None and fields_of(node) <= {part}
+    static = bool(dataset.static_fields) and fields_of(node) <= dataset.static_fields
     if part is not None:
         loose = compile_where(relax(node, part), kinds, tz)
         keep: Callable[[Hashable], bool] = lambda key: loose({part: key})  # noqa: E731
@@ -139,13 +141,14 @@ def build_query(
         if name not in kinds or direction.strip().lower() not in ("", "asc", "desc"):
             raise ODSQLError(f"cannot order by {item!r}", "order_by")
         order.append((name, direction.strip().lower() == "desc"))
-    return Query(dataset, predicate, keep, exact, columns, aggregates, order, tz)
+    return Query(dataset, predicate, keep, exact, static, columns, aggregates, order, tz)
 
 
 def iter_matching(query: Query, skip: int = 0) -> Iterator[Row]:
     """Matching rows in dataset order, ignoring ``order_by``; ``skip`` is cheap on partitions
     the where reads only through the partition field."""
     data, part = query.dataset, query.dataset.partition_field
+    matched: dict[int, list[int]] = {}  # template list id -> indices matching the where
     for key in data.partitions():
         if not query.keep_partition(key):
             continue
@@ -158,12 +161,26 @@ def iter_matching(query: Query, skip: int = 0) -> Iterator[Row]:
             skip = 0
             yield from rows
             continue
-        for row in data.rows(key):
-            if query.predicate(row):
-                if skip:
-                    skip -= 1
-                else:
-                    yield row
+        if query.static_only:
+            templates = data.templates(key)
+            if id(templates) not in matched:
+                matched[id(templates)] = [
+                    i for i, row in enumerate(templates) if query.predicate(row)
+                ]
+            hits = matched[id(templates)]
+            if skip >= len(hits):
+                skip -= len(hits)
+                continue
+            rows = data.rows(key) if hits else []
+            candidates: Iterable[Row] = (rows[i] for i in hits[skip:])
+            skip = 0
+        else:
+            candidates = (row for row in data.rows(key) if query.predicate(row))
+        for row in candidates:
+            if skip:
+                skip -= 1
+            else:
+                yield row
 
 
 def count_matching(query: Query) -> int:
