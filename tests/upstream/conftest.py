@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -18,21 +15,7 @@ from sources._upstream.pytest_plugin import (  # noqa: F401  (fixtures)
     replay_upstream_server,
 )
 
-ODS = "/api/explore/v2.1/catalog/datasets"
-TRAFFIC = f"{ODS}/comptages-routiers-permanents"
-
-
-@dataclass
-class Answer:
-    status: int
-    headers: Mapping[str, str]
-    body: bytes
-
-    def json(self) -> Any:
-        return json.loads(self.body)
-
-
-Fetch = Callable[..., Answer]
+from .helpers import Answer, Fetch
 
 
 @pytest.fixture

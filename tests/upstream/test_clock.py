@@ -6,7 +6,8 @@ import time
 from datetime import UTC, datetime
 
 from sources._upstream.clock import ReplayClock
-from tests.upstream.conftest import TRAFFIC, Fetch, Replay
+
+from .helpers import TRAFFIC, Fetch, Replay
 
 LAST = "2025-11-04T22:00:00+00:00"
 

@@ -7,7 +7,8 @@ from collections import Counter
 from typing import Any
 
 from collector.geo import arrondissement_of
-from tests.upstream.conftest import ODS, TRAFFIC, Fetch, Replay
+
+from .helpers import ODS, TRAFFIC, Fetch, Replay
 
 LAST = "2025-11-04T22:00:00"
 STATES = {"Fluide": (0, 15), "Pré-saturé": (15, 30), "Saturé": (30, 50), "Bloqué": (50, 101)}

@@ -13,7 +13,8 @@ import aiohttp
 
 from sources._upstream import ReplayClient, ReplayUpstream, start_in_thread
 from sources._upstream.traffic_arcs import make_arcs
-from tests.upstream.conftest import Replay
+
+from .helpers import Replay
 
 ROOT = Path(__file__).resolve().parents[2]
 

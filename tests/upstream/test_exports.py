@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 
-from tests.upstream.conftest import TRAFFIC, Fetch
+from .helpers import TRAFFIC, Fetch
 
 LAST = "2025-11-04T22:00:00"
 

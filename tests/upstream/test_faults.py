@@ -9,7 +9,8 @@ import aiohttp
 import pytest
 
 from sources._upstream.faults import STREAM_INTERRUPTED
-from tests.upstream.conftest import TRAFFIC, Fetch, Replay
+
+from .helpers import TRAFFIC, Fetch, Replay
 
 LYON = "/v1/coverage/sncf/stop_areas/stop_area:SNCF:87686006/departures"
 HOUR = "t_1h = date'2025-11-04T22:00:00'"

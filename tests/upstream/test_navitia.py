@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.upstream.conftest import Fetch, Replay
+from .helpers import Fetch, Replay
 
 SAMPLE = Path("/work/shared/reference/navitia_departures_sample.json")
 LYON = "/v1/coverage/sncf/stop_areas/stop_area:SNCF:87686006/departures"

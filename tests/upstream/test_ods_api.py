@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.upstream.conftest import ODS, TRAFFIC, Fetch
+from .helpers import ODS, TRAFFIC, Fetch
 
 LAST = "2025-11-04T22:00:00"
 
