@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from collector import keys
-from collector.plugin import Invalid, Record, Source, dataset_name
+from collector.plugin import Invalid, Notice, Record, Source, dataset_name
 from collector.storage.base import Reject, Row, Store
 
 
@@ -29,6 +29,7 @@ class Batch:
     rows: dict[str, list[Row]] = field(default_factory=dict)
     history: dict[str, bool] = field(default_factory=dict)
     rejects: list[Reject] = field(default_factory=list)
+    notices: dict[str, str] = field(default_factory=dict)
     records: int = 0
     freshness: str | None = None
 
@@ -40,22 +41,23 @@ class Batch:
 def build_batch(source: Source, payload: bytes, raw_key: str, now: datetime) -> Batch:
     """Parse and validate (pure CPU work; runs in a thread)."""
     try:
-        parsed = list(source.parse(payload))
+        everything = list(source.parse(payload))
     except Exception as exc:
         raise ParseFailure(f"{type(exc).__name__}: {exc}") from exc
     declared = {model: dataset_name(source.name, model) for model in source.records}
     at = keys.ts(now)
     by_key: dict[str, dict[tuple[str, str], Row]] = defaultdict(dict)
-    batch = Batch(records=len(parsed))
+    notices = [item for item in everything if isinstance(item, Notice)]
+    parsed = [item for item in everything if not isinstance(item, Notice)]
+    batch = Batch(records=len(parsed), notices={n.key: n.message for n in notices})
     main = source.name
     for index, item in enumerate(parsed):
         if isinstance(item, Invalid):
             batch.rejects.append(Reject(source.name, raw_key, index, item.reason, item.data, at))
             continue
-        model = type(item)
-        dataset = declared.get(model) if isinstance(item, Record) else None
-        if dataset is None:
-            reason = f"parse yielded an undeclared type {model.__name__}"
+        dataset = declared.get(type(item)) if isinstance(item, Record) else None
+        if not isinstance(item, Record) or dataset is None:
+            reason = f"parse yielded an undeclared type {type(item).__name__}"
             batch.rejects.append(Reject(source.name, raw_key, index, reason, repr(item), at))
             continue
         observed = keys.ts(item.observed_at)
@@ -63,7 +65,7 @@ def build_batch(source: Source, payload: bytes, raw_key: str, now: datetime) -> 
         by_key[dataset][(item.entity_id, observed)] = Row(
             dataset, item.entity_id, observed, item.model_dump(mode="json"), raw_key
         )
-        batch.history[dataset] = model.history
+        batch.history[dataset] = type(item).history
         if dataset == main and (batch.freshness is None or observed > batch.freshness):
             batch.freshness = observed
     batch.rows = {dataset: list(rows.values()) for dataset, rows in by_key.items()}

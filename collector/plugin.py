@@ -129,7 +129,19 @@ class Fetched:
     state: Mapping[str, str] = field(default_factory=dict)
 
 
-Parsed = Record | Invalid
+@dataclass(frozen=True, kw_only=True)
+class Notice:
+    """Something about the payload worth telling the operator once, e.g. schema drift.
+
+    The core logs each distinct ``key`` once (it remembers them in the source's state), so a
+    parser may yield the same notice on every payload without flooding the log.
+    """
+
+    key: str
+    message: str
+
+
+Parsed = Record | Invalid | Notice
 
 
 @dataclass(frozen=True, kw_only=True)

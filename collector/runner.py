@@ -199,6 +199,7 @@ class SourceRunner:
             len(batch.rejects),
         )
         result.written = batch.valid
+        self._notify(batch.notices, state)
         # Only now that silver holds the rows may the plugin's cursor move.
         state["plugin"] = plugin_state
         if batch.freshness is not None:
@@ -227,6 +228,16 @@ class SourceRunner:
         # The cursor moves in memory so the next fetch does not download this again;
         # the stored cursor moves when the spool is replayed.
         state["plugin"] = plugin_state
+
+    def _notify(self, notices: dict[str, str], state: dict[str, Any]) -> None:
+        """Log each distinct notice (e.g. new upstream fields) once, ever."""
+        seen: list[str] = list(state.get("notices", []))
+        for key, message in sorted(notices.items()):
+            if key not in seen:
+                self.log.warning("upstream notice", notice=key, message=message)
+                seen.append(key)
+        if notices:
+            state["notices"] = seen[-200:]
 
     def _update_breaker(self, result: RunResult) -> None:
         now = time.monotonic()

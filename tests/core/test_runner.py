@@ -168,3 +168,18 @@ async def test_two_runs_of_one_source_never_overlap(
         results = await asyncio.gather(*(runner.run() for _ in range(2)))
     assert sorted(r.status for r in results) == ["ok", "skipped"]
     assert upstream.hits == 1
+
+
+async def test_schema_drift_is_noted_once_and_records_still_land(
+    make_app: Callable[..., Settings], upstream: Upstream
+) -> None:
+    from structlog.testing import capture_logs
+
+    upstream.rows = [{"id": "a", "at": "2025-11-04T19:00:00+00:00", "value": 1, "colour": "red"}]
+    app = counter_app(make_app, upstream)
+    with capture_logs() as logs:
+        _, [first] = await run_counter(app)
+        _, [second] = await run_counter(app)
+    assert (first.status, first.written, second.status) == ("ok", 1, "ok")
+    notices = [e for e in logs if e["event"] == "upstream notice"]
+    assert [n["notice"] for n in notices] == ["new_fields:colour"]

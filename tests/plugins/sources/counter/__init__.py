@@ -14,6 +14,7 @@ import orjson
 from collector.plugin import (
     FetchContext,
     Fetched,
+    Notice,
     Parsed,
     Record,
     Source,
@@ -43,8 +44,15 @@ async def fetch(ctx: FetchContext) -> Fetched | None:
                    state={"last_bytes": str(len(response.body))})
 
 
+KNOWN = {"id", "at", "value"}
+
+
 def parse(payload: bytes) -> Iterable[Parsed]:
-    for row in orjson.loads(payload):
+    rows = orjson.loads(payload)
+    extra = sorted({key for row in rows for key in row} - KNOWN)
+    if extra:
+        yield Notice(key=f"new_fields:{','.join(extra)}", message=f"upstream added {extra}")
+    for row in rows:
         yield validate(Reading, {"entity_id": row.get("id"), "observed_at": row.get("at"),
                                  "value": row.get("value")})
 
