@@ -37,7 +37,6 @@ class ReplayClock:
         self._anchor = when.astimezone(UTC)
         self._anchor_real = time.monotonic()
         self.origin = self._anchor
-        self.generation = getattr(self, "generation", -1) + 1
 
     @property
     def accelerate(self) -> float:

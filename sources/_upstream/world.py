@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from aiohttp import web
 
@@ -74,7 +74,7 @@ class World:
         """Back to the start: no faults, empty log, clock and tokens as configured."""
         self.faults.clear()
         self.log.clear()
-        self.clock.set(self.options.start or datetime.now(self.clock.now().tzinfo))
+        self.clock.set(self.options.start or datetime.now(UTC))
         self.clock.set_accelerate(self.options.accelerate)
         self.tokens = self.options.tokens
 

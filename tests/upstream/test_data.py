@@ -66,9 +66,11 @@ def test_geometry_is_in_and_around_paris(fetch: Fetch) -> None:
 
 def test_rush_hour_is_busier_than_the_night(replay_upstream: Replay, fetch: Fetch) -> None:
     replay_upstream.set_clock("2025-11-05T10:30:00Z")  # a Wednesday
+
     def mean_k(hour: str) -> float:
-        values = [r["k"] for r in _hour(fetch, hour) if r["k"] is not None]
+        values = [float(r["k"]) for r in _hour(fetch, hour) if r["k"] is not None]
         return sum(values) / len(values)
+
     night, rush = mean_k("2025-11-05T04:00:00"), mean_k("2025-11-05T09:00:00")
     assert rush > 1.5 * night
     busy = Counter(r["etat_trafic"] for r in _hour(fetch, "2025-11-05T09:00:00"))
