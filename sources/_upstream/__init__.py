@@ -7,7 +7,8 @@ The leading underscore keeps this package out of source plugin discovery.
 from __future__ import annotations
 
 from sources._upstream.client import ReplayClient
-from sources._upstream.server import ReplayUpstream, ThreadedReplay, start_in_thread
+from sources._upstream.server import ReplayUpstream
+from sources._upstream.thread import ThreadedReplay, start_in_thread
 from sources._upstream.world import Options
 
 __all__ = ["Options", "ReplayClient", "ReplayUpstream", "ThreadedReplay", "start_in_thread"]

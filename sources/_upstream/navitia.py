@@ -16,14 +16,13 @@ from aiohttp import web
 
 from sources._upstream.departures_data import PARIS
 from sources._upstream.faults import reshape
+from sources._upstream.navitia_links import disruption, templated_links
 from sources._upstream.navitia_shape import (
     FEED_PUBLISHERS,
     departure,
-    disruption,
     fmt,
     station_area,
     stop_area,
-    templated_links,
 )
 from sources._upstream.respond import fault_of, send_json
 from sources._upstream.seed_stations import STATIONS

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 import pytest
 
 from sources._upstream.client import ReplayClient
-from sources._upstream.server import ThreadedReplay, start_in_thread
+from sources._upstream.thread import ThreadedReplay, start_in_thread
 from sources._upstream.world import World
 
 TEST_START = datetime(2025, 11, 4, 22, 30, tzinfo=UTC)  # last published t_1h: 22:00 UTC
