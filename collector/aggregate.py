@@ -32,11 +32,14 @@ class AggregationResult:
         return self.status != "ok"
 
 
-def aligned_window(now: datetime, interval: timedelta, length: timedelta) -> Window:
-    """The window ending at the last interval boundary at or before ``now`` (UTC epoch)."""
+def aligned_window(
+    now: datetime, interval: timedelta, length: timedelta, lead: timedelta = timedelta(0)
+) -> Window:
+    """The window ending at the last interval boundary at or before ``now`` (UTC epoch),
+    pushed ``lead`` into the future."""
     step = max(1, int(interval.total_seconds()))
     epoch = int(now.timestamp())
-    end = datetime.fromtimestamp(epoch - epoch % step, UTC)
+    end = datetime.fromtimestamp(epoch - epoch % step, UTC) + lead
     return Window(start=end - length, end=end)
 
 
@@ -54,7 +57,7 @@ class AggregationRunner:
 
     async def run(self, now: datetime | None = None) -> AggregationResult:
         moment = now or datetime.now(UTC)
-        window = aligned_window(moment, self.interval, self.length)
+        window = aligned_window(moment, self.interval, self.length, self.aggregation.lead)
         result = AggregationResult(self.aggregation.name, "ok", keys.ts(window.end))
         clock = time.monotonic()
         async with self.lock:

@@ -213,3 +213,6 @@ class Aggregation:
     settings: type[AggregationSettings] = AggregationSettings
     latest_inputs: tuple[str, ...] = ()
     """Datasets of which the latest snapshot is read (default: none, only the window)."""
+    lead: timedelta = timedelta(0)
+    """How far past the run time the window reaches: for records stamped with a scheduled
+    time (a departure's time), so that the trains about to leave are counted too."""

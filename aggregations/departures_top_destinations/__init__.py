@@ -15,6 +15,8 @@ AGGREGATION = Aggregation(
     inputs=("departures",),
     interval=timedelta(minutes=30),
     window=timedelta(hours=24),
+    # Departures are stamped with their scheduled time: count the ones about to leave too.
+    lead=timedelta(hours=2),
     output=TopDestinations,
     compute=compute,
     settings=TopDestinationsSettings,

@@ -1,4 +1,4 @@
-"""Train departures per station and in total over the last 24 hours, with delays."""
+"""Train departures per station and in total over 24 hours (to 2 h ahead), with delays."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ AGGREGATION = Aggregation(
     inputs=("departures",),
     interval=timedelta(minutes=30),
     window=timedelta(hours=24),
+    # Departures are stamped with their scheduled time: count the ones about to leave too.
+    lead=timedelta(hours=2),
     output=DeparturesTotal,
     compute=compute,
     settings=DeparturesTotalSettings,

@@ -30,7 +30,8 @@ async def test_the_core_feeds_and_stores_every_aggregation(tmp_path: Path) -> No
         silver("traffic", traffic("2", "Saturé", k=35)),
         silver("departures", departure("1", minutes_ago=60)),
         silver("departures", departure("2", minutes_ago=25 * 60)),  # before the 24 h window
-        silver("departures", departure("3", minutes_ago=-30)),  # not yet scheduled
+        silver("departures", departure("3", minutes_ago=-30)),  # about to leave: counted
+        silver("departures", departure("4", minutes_ago=-150)),  # beyond the 2 h lead
     ]
     gold: dict[str, dict[str, Any]] = {}
     async with LocalStore(tmp_path) as store:
@@ -53,6 +54,7 @@ async def test_the_core_feeds_and_stores_every_aggregation(tmp_path: Path) -> No
     assert gold["traffic_critical_segments"]["saturated"] == 1
     assert gold["traffic_critical_segments"]["blocked"] == 0
     assert gold["traffic_fluidity_by_zone"]["zones"][0]["share_fluid"] == 0.5
-    assert gold["departures_by_network"]["departures"] == 1
-    assert gold["departures_top_destinations"]["departures"] == 1
-    assert gold["departures_total"]["departures"] == 1
+    # departures 1 (an hour ago) and 3 (in 30 min): the window is (end - 22 h, end + 2 h]
+    assert gold["departures_by_network"]["departures"] == 2
+    assert gold["departures_top_destinations"]["departures"] == 2
+    assert gold["departures_total"]["departures"] == 2
