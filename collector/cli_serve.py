@@ -137,7 +137,13 @@ def add_arguments(name: str, p: argparse.ArgumentParser) -> None:
     elif name == "demo":
         p.add_argument("--host", default="127.0.0.1")
         p.add_argument("--data-dir", default="./demo-data", help="local storage of the demo")
-        p.add_argument("--speed", type=float, default=60.0, help="replay clock speed (60: 1 h/min)")
+        p.add_argument(
+            "--speed",
+            type=float,
+            default=1.0,
+            help="replay clock speed; above 1 the upstream's clock runs ahead of the wall clock"
+            " the analytics use (60: a new traffic hour every minute)",
+        )
         p.add_argument("--upstream-port", type=int, default=8765)
         p.add_argument("--api-port", type=int, default=8000)
         p.add_argument("--dashboard-port", type=int, default=8501)
