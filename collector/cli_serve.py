@@ -1,7 +1,7 @@
 """Commands that serve something: ``api``, ``dashboard``, and ``demo`` (the platform offline).
 
 ``demo`` starts the bundled replay upstream (``sources/_upstream``: the three Paris APIs in
-their real formats, from generated data, with a clock that runs faster than real time),
+their real formats, from generated data, on a clock that follows real time or runs faster),
 points the daemon at it, serves the API and the dashboard beside it, and runs until Ctrl-C.
 """
 
