@@ -117,7 +117,7 @@ async def departures(request: web.Request) -> web.StreamResponse:
             f"['base_schedule', 'adapted_schedule', 'realtime'], you gave {freshness}",
         )
     start = _from_datetime(request.query.get("from_datetime"), now)
-    if abs(start - now) > timedelta(days=60):
+    if abs(start - now) > timedelta(days=366):
         raise _error(404, "date_out_of_bounds", "date is not in data production period")
     realtime = freshness == "realtime"
     window = world.timetable.window(uic, start, start + timedelta(seconds=duration), now, realtime)
