@@ -82,7 +82,7 @@ def demo_environment(upstream_url: str, data_dir: Path, aggregations: list[str])
 
 
 def cmd_demo(ctx: Context, args: argparse.Namespace) -> int:
-    from sources._upstream.server import start_in_thread
+    from sources._upstream import start_in_thread
 
     data_dir = Path(args.data_dir).resolve()
     upstream = start_in_thread(args.host, args.upstream_port, accelerate=args.speed)
