@@ -1,0 +1,338 @@
+"""What the dashboard reads: settings, plugin catalogue, cached storage reads, freshness.
+
+Reads go through the same storage reader as the API (``make_reader(load_settings())``). Each
+read is cached for one *slot* of its source's refresh period (half the source's or the
+aggregation's interval, 15 s to 5 min): every session shares the read of the current slot, and
+a new slot reads storage again. Failures are never cached, so a page recovers on its own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+import pandas as pd  # type: ignore[import-untyped]
+import streamlit as st
+
+from collector import keys
+from collector.plugin_settings import resolve
+from collector.registry import PluginError, discover
+from collector.settings import Settings, SettingsError, load_settings
+from collector.storage import Reader, StorageError, make_reader
+
+log = logging.getLogger("dashboard")
+T = TypeVar("T")
+
+PARIS = ZoneInfo("Europe/Paris")
+MIN_TTL_S, MAX_TTL_S, DEFAULT_TTL_S = 15.0, 300.0, 60.0
+TREND_HOURS = 48
+TREND_LIMIT = 2000
+STALE_FACTOR = 2.5
+"""A source is stale once its last success is older than this many intervals."""
+
+
+class Unavailable(Exception):
+    """Nothing can be read: bad settings or unreachable storage (the message says which)."""
+
+
+class NoData(Exception):
+    """Storage answered, but holds nothing yet for this view."""
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    name: str
+    description: str
+    interval_s: float
+    licence: str
+    attribution: str
+    datasets: tuple[str, ...]
+    disabled: str | None
+    """Why the source does not run with these settings; ``None`` when it runs."""
+
+
+@dataclass(frozen=True)
+class AggregationInfo:
+    name: str
+    description: str
+    interval_s: float
+    inputs: tuple[str, ...]
+    enabled: bool
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """The sources and aggregations this installation knows, as the daemon resolves them."""
+
+    sources: dict[str, SourceInfo] = field(default_factory=dict)
+    aggregations: dict[str, AggregationInfo] = field(default_factory=dict)
+    problem: str | None = None
+
+    def source_of(self, dataset: str) -> SourceInfo | None:
+        return self.sources.get(dataset.split(".", 1)[0])
+
+    def ttl(self, name: str) -> float:
+        """Cache lifetime of a dataset's or an aggregation's reads, in seconds."""
+        if name in self.aggregations:
+            interval = self.aggregations[name].interval_s
+        elif (source := self.source_of(name)) is not None:
+            interval = source.interval_s
+        else:
+            return DEFAULT_TTL_S
+        return min(max(interval / 2, MIN_TTL_S), MAX_TTL_S)
+
+    def credit(self, name: str) -> str:
+        """Who published the data behind a dataset or an aggregation, and its licence."""
+        inputs = self.aggregations[name].inputs if name in self.aggregations else (name,)
+        parts: list[str] = []
+        for dataset in inputs:
+            source = self.source_of(dataset)
+            if source is None:
+                continue
+            text = source.attribution or source.name
+            if source.licence:
+                text += f" ({source.licence})"
+            if text not in parts:
+                parts.append(text)
+        return "; ".join(parts) or "publisher unknown"
+
+
+@dataclass(frozen=True)
+class Context:
+    """One page run's view of the installation."""
+
+    settings: Settings
+    key: str
+    catalogue: Catalogue
+    now: datetime
+
+    def refresh_s(self, names: Iterable[str]) -> float:
+        """How often a page showing ``names`` refreshes itself."""
+        return min((self.catalogue.ttl(n) for n in names), default=DEFAULT_TTL_S)
+
+
+def context() -> Context:
+    """Settings and catalogue for this run; :class:`Unavailable` when settings are bad."""
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        raise Unavailable(f"The settings are invalid: {exc}") from None
+    key = hashlib.sha256(settings.model_dump_json().encode()).hexdigest()[:16]
+    return Context(settings, key, _catalogue(key, settings), datetime.now(UTC))
+
+
+@st.cache_resource(show_spinner=False, ttl=600)
+def _catalogue(key: str, _settings: Settings) -> Catalogue:
+    try:
+        registry = discover(_settings.plugin_dir)
+        plugins = resolve(registry, _settings)
+    except (PluginError, SettingsError) as exc:
+        log.warning("plugin discovery failed: %s", exc)
+        return Catalogue(problem=str(exc))
+    sources = {
+        name: SourceInfo(
+            name=name,
+            description=found.plugin.description,
+            interval_s=plugins.sources[name].interval or found.plugin.interval.total_seconds(),
+            licence=found.plugin.licence,
+            attribution=found.plugin.attribution,
+            datasets=found.plugin.datasets(),
+            disabled=plugins.disabled.get(name),
+        )
+        for name, found in sorted(registry.sources.items())
+    }
+    aggregations = {
+        name: AggregationInfo(
+            name=name,
+            description=found.plugin.description,
+            interval_s=plugins.aggregations[name].interval or found.plugin.interval.total_seconds(),
+            inputs=(*found.plugin.inputs, *found.plugin.latest_inputs),
+            enabled=plugins.aggregations[name].enabled,
+        )
+        for name, found in sorted(registry.aggregations.items())
+    }
+    return Catalogue(sources, aggregations)
+
+
+# storage ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Handle:
+    reader: Reader
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+@st.cache_resource(show_spinner=False)
+def _handle(key: str, _settings: Settings) -> _Handle:
+    # One reader per configuration, shared by every session; the lock serialises its use
+    # (the local reader holds one SQLite connection).
+    try:
+        return _Handle(make_reader(_settings))
+    except StorageError as exc:
+        raise Unavailable(f"The storage is unreachable: {exc}") from None
+
+
+def _call(ctx: Context, fn: Callable[[Reader], T]) -> T:
+    handle = _handle(ctx.key, ctx.settings)
+    with handle.lock:
+        try:
+            return fn(handle.reader)
+        except StorageError as exc:
+            raise Unavailable(f"The storage is unreachable: {exc}") from None
+
+
+@st.cache_data(show_spinner=False, ttl=2 * MAX_TTL_S, max_entries=512)
+def _read(key: str, what: str, name: str, slot: int, _ctx: Context) -> Any:
+    """One storage read for the slot; ``key`` and ``slot`` make the cache key."""
+    if what == "latest":
+        return _call(_ctx, lambda r: r.latest(name))
+    if what == "gold_latest":
+        return _call(_ctx, lambda r: r.gold_latest(name))
+    if what == "gold":
+        since = keys.ts(_ctx.now - timedelta(hours=TREND_HOURS))
+        return _call(_ctx, lambda r: r.gold(name, since, "~", limit=TREND_LIMIT).items)
+    if what == "states":
+        return _call(_ctx, lambda r: r.states())
+    raise ValueError(what)
+
+
+def _cached(ctx: Context, what: str, name: str, ttl: float) -> Any:
+    return _read(ctx.key, what, name, int(time.time() // ttl), ctx)
+
+
+def latest_records(ctx: Context, dataset: str) -> list[dict[str, Any]]:
+    """The latest record of each entity; :class:`NoData` when the dataset is empty."""
+    rows: list[dict[str, Any]] = _cached(ctx, "latest", dataset, ctx.catalogue.ttl(dataset))
+    if not rows:
+        raise NoData(f"No {dataset} records yet: the collector has not stored any.")
+    return rows
+
+
+def latest(ctx: Context, dataset: str) -> pd.DataFrame:
+    """:func:`latest_records` as a table."""
+    return pd.DataFrame.from_records(latest_records(ctx, dataset))
+
+
+def gold_latest(ctx: Context, name: str) -> dict[str, Any]:
+    """The newest point of an analytic; :class:`NoData` when it has none (or is not installed)."""
+    point: dict[str, Any] | None = _cached(ctx, "gold_latest", name, ctx.catalogue.ttl(name))
+    if point is None:
+        raise NoData(no_gold_message(ctx, name))
+    return point
+
+
+def gold_series(ctx: Context, name: str) -> list[dict[str, Any]]:
+    """An analytic's points of the last :data:`TREND_HOURS` hours, oldest first."""
+    points: list[dict[str, Any]] = _cached(ctx, "gold", name, ctx.catalogue.ttl(name))
+    if not points:
+        raise NoData(no_gold_message(ctx, name))
+    return list(reversed(points))
+
+
+def no_gold_message(ctx: Context, name: str) -> str:
+    if ctx.catalogue.aggregations and name not in ctx.catalogue.aggregations:
+        return f"The analytic {name} is not installed."
+    return f"No {name} results yet: the aggregation has not run."
+
+
+def states(ctx: Context) -> dict[str, dict[str, Any]]:
+    ttl = min((ctx.catalogue.ttl(s) for s in ctx.catalogue.sources), default=DEFAULT_TTL_S)
+    result: dict[str, dict[str, Any]] = _cached(ctx, "states", "", ttl)
+    return result
+
+
+# freshness ----------------------------------------------------------------------------------
+def parse_time(text: Any) -> datetime | None:
+    """A stored UTC timestamp (``2025-11-04T19:00:00Z`` or ISO 8601) as an aware datetime."""
+    if not isinstance(text, str) or not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def paris_time(moment: datetime | None, *, seconds: bool = False) -> str:
+    """``4 Nov 2025 19:00`` in Paris time, or ``-``."""
+    if moment is None:
+        return "-"
+    local = moment.astimezone(PARIS)
+    return local.strftime("%-d %b %Y %H:%M:%S" if seconds else "%-d %b %Y %H:%M")
+
+
+def age(moment: datetime | None, now: datetime) -> str:
+    """``3 min ago``, ``2 h ago``, ``never``."""
+    if moment is None:
+        return "never"
+    seconds = max(0.0, (now - moment).total_seconds())
+    if seconds < 90:
+        return f"{seconds:.0f} s ago"
+    if seconds < 90 * 60:
+        return f"{seconds / 60:.0f} min ago"
+    if seconds < 48 * 3600:
+        return f"{seconds / 3600:.0f} h ago"
+    return f"{seconds / 86400:.0f} days ago"
+
+
+@dataclass(frozen=True)
+class Freshness:
+    source: str
+    status: str
+    """``fresh``, ``stale``, ``failing``, ``never run`` or ``disabled``."""
+    last_success: datetime | None
+    data_up_to: datetime | None
+    interval_s: float
+    detail: str
+
+
+def freshness(ctx: Context) -> list[Freshness]:
+    """Per known source: did it succeed within its interval, and how recent is its data."""
+    saved = states(ctx)
+    names = sorted(set(ctx.catalogue.sources) | set(saved))
+    result = []
+    for name in names:
+        info = ctx.catalogue.sources.get(name)
+        state = saved.get(name, {})
+        interval = info.interval_s if info else DEFAULT_TTL_S
+        last_success = parse_time(state.get("last_success_at"))
+        failures = int(state.get("consecutive_failures") or 0)
+        if info is not None and info.disabled:
+            status, detail = "disabled", info.disabled
+        elif last_success is None and not state:
+            status, detail = "never run", "no run recorded yet"
+        elif failures:
+            status = "failing"
+            detail = f"{failures} failed run(s): {state.get('last_error') or 'unknown error'}"
+        elif last_success is None or (
+            (ctx.now - last_success).total_seconds() > STALE_FACTOR * interval
+        ):
+            status = "stale"
+            detail = f"no success within {STALE_FACTOR:g} × its {_duration(interval)} interval"
+        else:
+            status, detail = "fresh", f"updated within its {_duration(interval)} interval"
+        result.append(
+            Freshness(
+                source=name,
+                status=status,
+                last_success=last_success,
+                data_up_to=parse_time(state.get("data_freshness")),
+                interval_s=interval,
+                detail=detail,
+            )
+        )
+    return result
+
+
+def _duration(seconds: float) -> str:
+    if seconds >= 3600 and seconds % 3600 == 0:
+        return f"{seconds / 3600:g} h"
+    if seconds >= 60 and seconds % 60 == 0:
+        return f"{seconds / 60:g} min"
+    return f"{seconds:g} s"

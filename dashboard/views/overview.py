@@ -1,0 +1,186 @@
+"""Overview: the headline numbers of the gold layer, and how fresh each source is."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd  # type: ignore[import-untyped]
+import streamlit as st
+
+from dashboard import charts, data, ui
+
+HEADLINES = (
+    "overall_occupancy_rate",
+    "number_of_parkings_in_operation",
+    "traffic_congestion_index",
+    "departures_total",
+)
+
+
+def _previous(ctx: data.Context, name: str, field: str) -> float | None:
+    """``field`` of the point before the newest, for the metric's change."""
+    try:
+        points = data.gold_series(ctx, name)
+    except data.NoData:
+        return None
+    value: Any = points[-2]["data"].get(field) if len(points) > 1 else None
+    return float(value) if isinstance(value, int | float) else None
+
+
+def _delta(now: float | None, before: float | None, scale: float = 1.0) -> float | None:
+    return None if now is None or before is None else round((now - before) * scale, 1)
+
+
+def occupancy(ctx: data.Context) -> None:
+    point = data.gold_latest(ctx, "overall_occupancy_rate")
+    d, before = point["data"], _previous(ctx, "overall_occupancy_rate", "occupancy_rate")
+    rate = d.get("occupancy_rate")
+    st.metric(
+        "Car park occupancy",
+        "-" if rate is None else f"{rate:.0%}",
+        delta=_delta(rate, before, 100),
+        delta_color="inverse",
+        delta_description="points since the previous run",
+        help="Share of occupied car places over the car parks reporting a fresh live count.",
+    )
+    st.caption(
+        f"{d.get('car_parks_used', 0)} of {d.get('car_parks_total', 0)} car parks, "
+        f"{d.get('free_places', 0):,} free places · {ui.window(point)}"
+    )
+
+
+def in_operation(ctx: data.Context) -> None:
+    point = data.gold_latest(ctx, "number_of_parkings_in_operation")
+    d = point["data"]
+    st.metric(
+        "Car parks reporting",
+        f"{d.get('in_operation', 0)} / {d.get('car_parks_total', 0)}",
+        help="Car parks with a fresh, plausible live count of free places.",
+    )
+    share = d.get("share_in_operation")
+    st.caption(f"{'-' if share is None else f'{share:.0%}'} in operation · {ui.window(point)}")
+
+
+def congestion(ctx: data.Context) -> None:
+    point = data.gold_latest(ctx, "traffic_congestion_index")
+    d, before = point["data"], _previous(ctx, "traffic_congestion_index", "congestion_index")
+    index = d.get("congestion_index")
+    st.metric(
+        "Road congestion index",
+        "-" if index is None else f"{index:.1f} / 100",
+        delta=_delta(index, before),
+        delta_color="inverse",
+        delta_description="since the previous hour",
+        help="0 = every measured road section flows freely, 100 = every one is blocked.",
+    )
+    hour = data.parse_time(d.get("data_hour"))
+    st.caption(
+        f"{d.get('arcs_rated', 0):,} road sections rated · hour ending "
+        f"{data.paris_time(hour)} (Paris)"
+    )
+
+
+def departures(ctx: data.Context) -> None:
+    point = data.gold_latest(ctx, "departures_total")
+    total = point["data"].get("total", {})
+    share = total.get("share_delayed")
+    st.metric(
+        "Train departures, 24 h",
+        f"{total.get('departures', 0):,}",
+        help="Departures from the polled stations over the last 24 hours.",
+    )
+    mean = total.get("mean_delay_minutes")
+    st.caption(
+        f"{'-' if share is None else f'{share:.0%}'} delayed, mean delay "
+        f"{'-' if mean is None else f'{mean:.1f} min'} · {ui.window(point)}"
+    )
+
+
+def sources(ctx: data.Context) -> None:
+    st.subheader("Sources")
+    rows = data.freshness(ctx)
+    if not rows:
+        st.info("No source is installed.")
+        return
+    for column, item in zip(st.columns(len(rows)), rows, strict=True):
+        with column, st.container(border=True):
+            st.markdown(f"**{item.source}**")
+            ui.badge(item.status)
+            st.caption(
+                f"last update {data.age(item.last_success, ctx.now)}"
+                f" · data up to {data.paris_time(item.data_up_to)}"
+            )
+    frame = pd.DataFrame(
+        [
+            {
+                "source": r.source,
+                "status": r.status,
+                "last success (Paris)": data.paris_time(r.last_success, seconds=True),
+                "data up to (Paris)": data.paris_time(r.data_up_to),
+                "interval (s)": r.interval_s,
+                "detail": r.detail,
+            }
+            for r in rows
+        ]
+    )
+    ui.table(
+        frame,
+        "sources-freshness",
+        caption="Stale: no successful run within 2.5 intervals. Times are Paris time.",
+    )
+
+
+def enabled(ctx: data.Context) -> None:
+    st.subheader("What is enabled")
+    cat = ctx.catalogue
+    frame = pd.DataFrame(
+        [
+            {
+                "kind": "source",
+                "name": s.name,
+                "enabled": s.disabled is None,
+                "interval (s)": s.interval_s,
+                "note": s.disabled or s.description,
+                "publisher": s.attribution,
+                "licence": s.licence,
+            }
+            for s in cat.sources.values()
+        ]
+        + [
+            {
+                "kind": "analytic",
+                "name": a.name,
+                "enabled": a.enabled,
+                "interval (s)": a.interval_s,
+                "note": a.description,
+                "publisher": cat.credit(a.name),
+                "licence": "",
+            }
+            for a in cat.aggregations.values()
+        ]
+    )
+    where = (
+        f"local files and SQLite in {ctx.settings.data_dir}"
+        if ctx.settings.storage == "local"
+        else f"AWS, tables {ctx.settings.table_prefix}*"
+    )
+    ui.table(frame, "plugins", caption=f"Storage: {where}. Map base: {charts.tiles()}.")
+
+
+def body(ctx: data.Context) -> None:
+    for column, show in zip(
+        st.columns(len(HEADLINES)), (occupancy, in_operation, congestion, departures), strict=True
+    ):
+        with column, ui.section(show.__name__):
+            show(ctx)
+    with ui.section("Sources"):
+        sources(ctx)
+
+
+ui.page(
+    "Overview",
+    "Paris now: car parks, road traffic and train departures, from the platform's analytics.",
+    HEADLINES,
+    body,
+    footer=enabled,
+)
