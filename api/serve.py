@@ -47,7 +47,6 @@ def make_server(host: str, port: int, settings: Settings | None = None) -> Local
     """A server bound to ``host:port`` (port 0: any free port, see ``server.server_address``)."""
     from chalice.config import Config
     from chalice.local import create_local_server
-
     from chalicelib import context  # importable once load_app() put api/ on sys.path
 
     app = load_app()

@@ -74,6 +74,11 @@ def configure(settings: Settings | None = None) -> None:
         _ctx.generation += 1
 
 
+def configured() -> Settings | None:
+    """The settings given to :func:`configure`, if any (None: loaded on first use)."""
+    return _ctx.settings
+
+
 def settings() -> Settings:
     with _ctx.lock:
         if _ctx.settings is None:

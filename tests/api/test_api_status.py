@@ -1,0 +1,103 @@
+"""``/health`` and ``/sources``; an unreachable storage is a 503 everywhere, never a 500."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import APP, World, get
+
+from collector.settings import Settings
+from sources.parking import SOURCE as PARKING
+
+
+def test_sources_report_each_source(api: Any, world: World) -> None:
+    status, body, headers = get(api, "/sources")
+    assert status == 200
+    assert headers["Cache-Control"] == "public, max-age=30"
+    by_name = {s["name"]: s for s in body["data"]}
+    assert list(by_name) == ["departures", "parking", "traffic"]
+    parking = by_name["parking"]
+    assert parking["enabled"] is True
+    assert (parking["licence"], parking["attribution"]) == (PARKING.licence, PARKING.attribution)
+    assert parking["interval_s"] == 120
+    assert parking["datasets"] == ["parking"]
+    assert parking["last_status"] == "ok"
+    assert parking["records_total"] == sum(
+        1 for k in world.history if k.startswith("parking#") for _ in world.history[k]
+    )
+    assert parking["last_error"] is None and parking["stale"] is False
+    assert by_name["traffic"]["datasets"] == ["traffic", "traffic.arcs"]
+    departures = by_name["departures"]
+    assert departures["last_status"] == "failed"
+    assert departures["last_error"].startswith("HTTP 401")
+    assert departures["consecutive_failures"] == 3
+    assert departures["stale"] is True
+    assert all("plugin" not in s and "last_raw_key" not in s for s in body["data"])
+    assert body["meta"]["count"] == 3
+
+
+def test_health_is_degraded_when_a_source_fails(api: Any, world: World) -> None:
+    status, body, headers = get(api, "/health")
+    assert status == 200
+    assert headers["Cache-Control"] == "no-store" and "ETag" not in headers
+    assert body["data"] == {
+        "status": "degraded",
+        "storage": {"backend": world.backend, "reachable": True},
+        "sources": {"departures": "failing", "parking": "ok", "traffic": "ok"},
+    }
+
+
+ALL_PATHS = [
+    "/parkings", "/traffic", "/departures", "/sources", "/health", "/parkings/1/history",
+    "/traffic/6228/history", "/aggregation_overall_occupancy_rate",
+    "/aggregation_departures_total?since=2025-01-01",
+]  # fmt: skip
+
+
+@pytest.mark.usefixtures("unreachable")
+@pytest.mark.parametrize("path", ALL_PATHS)
+def test_unreachable_storage_is_503(path: str) -> None:
+    from chalice.test import Client
+
+    with Client(APP) as client:
+        status, body, headers = get(client.http, path)
+    assert status == 503
+    assert body["error"]["code"] == "storage_unavailable"
+    assert "unreachable" in body["error"]["message"]
+    assert headers["Retry-After"] == "30"
+
+
+@pytest.mark.usefixtures("unreachable")
+def test_bad_input_is_still_400_when_storage_is_down() -> None:
+    from chalice.test import Client
+
+    with Client(APP) as client:
+        status, body, _ = get(client.http, "/parkings?limit=0")
+    assert (status, body["error"]["parameter"]) == (400, "limit")
+
+
+def test_dynamodb_without_tables_is_503(
+    moto_server: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from chalice.test import Client
+    from chalicelib import context
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        storage="aws",
+        data_dir=tmp_path,
+        table_prefix="never_created_",
+        aws_endpoint_url=moto_server,
+    )
+    context.configure(settings)
+    try:
+        with Client(APP) as client:
+            for path in ("/health", "/aggregation_traffic_congestion_index", "/parkings"):
+                status, body, _ = get(client.http, path)
+                assert (status, body["error"]["code"]) == (503, "storage_unavailable"), path
+    finally:
+        context.configure(None)
