@@ -15,6 +15,9 @@ from moto.server import ThreadedMotoServer
 
 from collector.settings import Settings
 
+# The replay upstream (the three Paris APIs in their real formats) for every test package.
+pytest_plugins = ["sources._upstream.pytest_plugin"]
+
 AWS_REGION = "eu-west-3"
 
 

@@ -8,11 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sources._upstream.pytest_plugin import (  # noqa: F401  (fixtures)
-    Replay,
-    replay_upstream,
-    replay_upstream_server,
-)
+from sources._upstream.pytest_plugin import Replay
 
 TOKEN = "integration-token"
 
