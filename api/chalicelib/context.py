@@ -28,8 +28,18 @@ from collector.storage import Reader, make_reader
 API_KEY_ENV = "PARIS_API_KEY_REQUIRED"
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"", "0", "false", "no", "off"}
-FROZEN_MANIFEST = Path(__file__).resolve().parent.parent / MANIFEST_NAME
-"""Present in the Lambda bundle (from ``api/vendor/``); absent locally, where plugins are found."""
+BUNDLED_MANIFEST = Path(__file__).resolve().parent.parent / MANIFEST_NAME
+"""Present in the Lambda bundle (from ``api/vendor/``); absent locally, where plugins are found.
+``PARIS_API_MANIFEST`` names another one."""
+
+
+def frozen_manifest() -> Path | None:
+    named = os.environ.get("PARIS_API_MANIFEST")
+    if named:
+        return Path(named)
+    return BUNDLED_MANIFEST if BUNDLED_MANIFEST.is_file() else None
+
+
 REFERENCE_TTL_S = 600.0
 """Reference datasets (e.g. the traffic arc geometry) change daily: read them every 10 min."""
 
@@ -93,10 +103,8 @@ def catalog() -> Catalog:
     current = settings()
     with _ctx.lock:
         if _ctx.catalog is None:
-            if FROZEN_MANIFEST.is_file():
-                manifest = load_manifest(FROZEN_MANIFEST)
-            else:
-                manifest = discover_manifest(current)
+            frozen = frozen_manifest()
+            manifest = load_manifest(frozen) if frozen else discover_manifest(current)
             _ctx.catalog = build_catalog(manifest, current)
         return _ctx.catalog
 

@@ -304,43 +304,63 @@ async def _seed(settings: Settings, world: World) -> None:
         await seed(store, world)
 
 
-@pytest.fixture(scope="session", params=["local", "aws"])
-def world(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[World]:
-    """A seeded store, once per backend."""
-    data_dir = tmp_path_factory.mktemp("api") / "data"
+_WORLDS: dict[str, World] = {}
+
+
+@pytest.fixture(scope="session")
+def aws_credentials() -> Iterator[None]:
+    """Fake credentials for the whole session (never a real account's)."""
     with pytest.MonkeyPatch.context() as mp:
-        if request.param == "aws":
-            endpoint = request.getfixturevalue("moto_server")
-            for name, value in (
-                ("AWS_ACCESS_KEY_ID", "testing"),
-                ("AWS_SECRET_ACCESS_KEY", "testing"),
-                ("AWS_DEFAULT_REGION", AWS_REGION),
-                ("AWS_CONFIG_FILE", "/nonexistent"),
-                ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent"),
-            ):
-                mp.setenv(name, value)
-            for name in ("AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_PROFILE"):
-                mp.delenv(name, raising=False)
-            reset = urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")
-            with urllib.request.urlopen(reset, timeout=10):
-                pass
-            settings = Settings(
-                _env_file=None,  # type: ignore[call-arg]
-                storage="aws",
-                data_dir=data_dir,
-                s3_bucket="paris-api-test",
-                table_prefix="api_",
-                aws_endpoint_url=endpoint,
-                aws_region=AWS_REGION,
-            )
-        else:
-            settings = Settings(_env_file=None, storage="local", data_dir=data_dir)  # type: ignore[call-arg]
-        world = World(backend=request.param, settings=settings)
-        asyncio.run(_seed(settings, world))
-        yield world
-        context.configure(None)
+        for name, value in (
+            ("AWS_ACCESS_KEY_ID", "testing"),
+            ("AWS_SECRET_ACCESS_KEY", "testing"),
+            ("AWS_DEFAULT_REGION", AWS_REGION),
+            ("AWS_CONFIG_FILE", "/nonexistent"),
+            ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent"),
+        ):
+            mp.setenv(name, value)
+        for name in ("AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_PROFILE"):
+            mp.delenv(name, raising=False)
+        yield
+
+
+def make_world(backend: str, request: pytest.FixtureRequest) -> World:
+    """The seeded store of a backend, made once per session."""
+    if backend in _WORLDS:
+        return _WORLDS[backend]
+    data_dir = request.getfixturevalue("tmp_path_factory").mktemp("api") / "data"
+    if backend == "aws":
+        request.getfixturevalue("aws_credentials")
+        endpoint = request.getfixturevalue("moto_server")
+        reset = urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")
+        with urllib.request.urlopen(reset, timeout=10):
+            pass
+        settings = Settings(
+            _env_file=None,  # type: ignore[call-arg]
+            storage="aws",
+            data_dir=data_dir,
+            s3_bucket="paris-api-test",
+            table_prefix="api_",
+            aws_endpoint_url=endpoint,
+            aws_region=AWS_REGION,
+        )
+    else:
+        settings = Settings(_env_file=None, storage="local", data_dir=data_dir)  # type: ignore[call-arg]
+    world = World(backend=backend, settings=settings)
+    asyncio.run(_seed(settings, world))
+    _WORLDS[backend] = world
+    return world
+
+
+@pytest.fixture(scope="session", params=["local", "aws"])
+def world(request: pytest.FixtureRequest) -> World:
+    """A seeded store, once per backend."""
+    return make_world(request.param, request)
+
+
+@pytest.fixture(scope="session")
+def local_world(request: pytest.FixtureRequest) -> World:
+    return make_world("local", request)
 
 
 @pytest.fixture

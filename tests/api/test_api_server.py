@@ -1,0 +1,122 @@
+"""The API served on 127.0.0.1 (``api/serve.py``), checked against its own OpenAPI document.
+
+Schemathesis generates requests from the document served at ``/openapi.json`` (valid ones, and
+invalid ones that must be refused with a 4xx) and checks every answer: never a 5xx, status,
+content type, headers and body as documented. ``positive_data_acceptance`` is left out: a valid
+looking request may still be refused with a documented 400 for what a schema cannot say
+(``since`` after ``until``, a ``next`` token this API did not issue).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import schemathesis
+from conftest import World
+from hypothesis import HealthCheck, given, settings
+from schemathesis.specs.openapi.checks import positive_data_acceptance
+
+from api.serve import make_server
+
+MAX_EXAMPLES = 6
+
+
+@pytest.fixture(scope="module")
+def base_url(local_world: World) -> Iterator[str]:
+    server = make_server("127.0.0.1", 0, local_world.settings)
+    host, port = server.server.server_address[:2]
+    thread = threading.Thread(target=server.server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://{host}:{port}"
+    server.server.shutdown()
+    server.server.server_close()
+    thread.join(timeout=5)
+
+
+def fetch(url: str, method: str = "GET", **headers: str) -> tuple[int, dict[str, str], bytes]:
+    request = urllib.request.Request(url, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, dict(exc.headers), exc.read()
+
+
+def test_server_answers_like_the_test_client(base_url: str, local_world: World) -> None:
+    status, headers, body = fetch(f"{base_url}/parkings?arrondissement=12")
+    assert status == 200
+    assert [p["entity_id"] for p in json.loads(body)["data"]] == ["1", "2", "3"]
+    assert headers["Content-Type"] == "application/json"
+    status, headers, zipped = fetch(f"{base_url}/traffic", **{"Accept-Encoding": "gzip"})
+    assert (status, headers["Content-Encoding"]) == (200, "gzip")
+    assert len(json.loads(gzip.decompress(zipped))["data"]) == len(local_world.traffic)
+    status, _, body = fetch(f"{base_url}/traffic", **{"If-None-Match": headers["ETag"]})
+    assert (status, body) == (304, b"")
+    status, _, body = fetch(f"{base_url}/parkings?limit=0")
+    assert (status, json.loads(body)["error"]["parameter"]) == (400, "limit")
+    assert fetch(f"{base_url}/parkings/999/history")[0] == 404
+
+
+def test_cors_preflight(base_url: str) -> None:
+    status, headers, _ = fetch(
+        f"{base_url}/traffic/6228/history",
+        "OPTIONS",
+        Origin="https://example.org",
+        **{"Access-Control-Request-Method": "GET"},
+    )
+    assert status == 200
+    assert headers["Access-Control-Allow-Origin"] == "*"
+    assert headers["Access-Control-Allow-Methods"] == "GET,OPTIONS"
+    assert "If-None-Match" in headers["Access-Control-Allow-Headers"]
+
+
+def test_openapi_document_lists_every_route(base_url: str) -> None:
+    from conftest import APP
+
+    doc = json.loads(fetch(f"{base_url}/openapi.json")[2])
+    assert doc["openapi"] == "3.1.0"
+    assert set(doc["paths"]) == set(APP.routes)
+    assert doc["servers"] == [{"url": base_url}]
+    for path, item in doc["paths"].items():
+        assert set(item) == {"get"}, path
+        assert {"200", "400", "503"} <= set(item["get"]["responses"]), path
+    parking = doc["components"]["schemas"]["ParkingAvailability"]
+    assert "free_places" in parking["properties"]
+    assert "additionalProperties" not in parking
+    gold = doc["components"]["schemas"]["Gold_traffic_congestion_index"]
+    assert gold["properties"]["data"] == {"$ref": "#/components/schemas/CongestionIndex"}
+
+
+@pytest.mark.parametrize(
+    "mode", [schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE]
+)
+def test_every_operation_conforms_to_the_document(
+    base_url: str, mode: schemathesis.GenerationMode
+) -> None:
+    schema = schemathesis.openapi.from_url(f"{base_url}/openapi.json")
+    operations = [result.ok() for result in schema.get_all_operations()]
+    # Every route but /openapi.json itself (schemathesis leaves out the schema's own URL).
+    assert len(operations) == 17, [o.label for o in operations]
+
+    for operation in operations:
+        if mode is schemathesis.GenerationMode.NEGATIVE and not list(operation.query):
+            continue  # only a free-form If-None-Match: nothing can be invalid
+
+        @given(case=operation.as_strategy(generation_mode=mode))
+        @settings(
+            max_examples=MAX_EXAMPLES,
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
+        def check(case: Any) -> None:
+            case.call_and_validate(excluded_checks=[positive_data_acceptance])
+
+        check()
