@@ -87,11 +87,20 @@ def dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
+def _row_key(row: Row) -> tuple[str, str, str]:
+    return (row.dataset, row.entity_id, row.observed_at)
+
+
 def put_rows(
     conn: sqlite3.Connection, rows: Sequence[Row], *, history: bool, expires_at: int
 ) -> int:
+    # In key order: each B-tree page is visited once instead of at random (measured ~40%
+    # faster for an hour of traffic, see docs/benchmarks.md).
+    ordered = sorted(rows, key=_row_key)
     with transaction(conn):
-        encoded = [(r.dataset, r.entity_id, r.observed_at, dumps(r.data), r.raw_key) for r in rows]
+        encoded = [
+            (r.dataset, r.entity_id, r.observed_at, dumps(r.data), r.raw_key) for r in ordered
+        ]
         if history:
             conn.executemany(
                 "INSERT OR REPLACE INTO silver"
