@@ -59,7 +59,12 @@ class Services:
     async def __aenter__(self) -> Services:
         await self._stack.__aenter__()
         session = await self._stack.enter_async_context(make_session(self.app.contact))
-        http = HttpClient(session, timeout=self.app.http_timeout, retries=self.app.http_retries)
+        http = HttpClient(
+            session,
+            timeout=self.app.http_timeout,
+            retries=self.app.http_retries,
+            backoff=self.app.http_backoff,
+        )
         self._stack.push_async_callback(self._close_store)
         with contextlib.suppress(StorageError):  # retried by ensure_storage()
             await self.open_store()

@@ -46,6 +46,9 @@ class Settings(BaseSettings):
         default="eu-west-3",
         validation_alias=AliasChoices("AWS_REGION", "AWS_DEFAULT_REGION", "PARIS_AWS_REGION"),
     )
+    aws_max_attempts: int = Field(
+        default=5, ge=1, le=20, description="attempts per S3/DynamoDB call, retries included"
+    )
 
     # Upstreams
     opendata_url: str = "https://opendata.paris.fr"
@@ -59,6 +62,9 @@ class Settings(BaseSettings):
     )
     http_timeout: float = Field(default=30.0, gt=0, description="seconds per HTTP request")
     http_retries: int = Field(default=3, ge=0, le=10)
+    http_backoff: float = Field(
+        default=1.0, ge=0, description="seconds: base of the full-jitter retry backoff"
+    )
 
     # Plugins
     plugin_dir: Path | None = None

@@ -29,7 +29,6 @@ from collector.storage import dynamo_gold
 from collector.storage import dynamo_items as layout
 from collector.storage.aws_batch import chunks, gather, query_all, write_batch
 from collector.storage.aws_common import (
-    DEFAULT_ATTEMPTS,
     NOT_FOUND,
     client_config,
     error_code,
@@ -53,7 +52,7 @@ GOLD_READ_ATTEMPTS = 3
 
 
 class AwsStore(Store):
-    def __init__(self, settings: Settings, *, max_attempts: int = DEFAULT_ATTEMPTS) -> None:
+    def __init__(self, settings: Settings, *, max_attempts: int | None = None) -> None:
         if not settings.s3_bucket:
             raise StorageError(
                 "PARIS_S3_BUCKET is not set: the aws storage needs a bucket for raw payloads"
@@ -64,7 +63,9 @@ class AwsStore(Store):
         self.endpoint_url = settings.aws_endpoint_url
         self.place = where(self.endpoint_url, self.region)
         self._config = client_config(
-            AioConfig, max_attempts, path_style=self.endpoint_url is not None
+            AioConfig,
+            max_attempts or settings.aws_max_attempts,
+            path_style=self.endpoint_url is not None,
         )
         self._stack: AsyncExitStack | None = None
         self._s3: S3Client | None = None
