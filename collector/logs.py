@@ -72,6 +72,39 @@ def configure(level: str = "info", fmt: str = "auto", secrets: Iterable[str | No
         logger_factory=structlog.PrintLoggerFactory(file=sys.stdout),
         cache_logger_on_first_use=False,
     )
+    _route_stdlib(level, renderer)
+
+
+class _StdlibHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Marks the handler :func:`configure` installs, so a second call replaces it."""
+
+
+def _route_stdlib(level: str, renderer: Any) -> None:
+    """Libraries (APScheduler, aiohttp, botocore) log through the standard library: render
+    their warnings and errors like ours, on stdout, so the output stays one format (JSON lines
+    under systemd) instead of plain text on stderr."""
+    handler = _StdlibHandler(sys.stdout)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=[
+                structlog.stdlib.add_log_level,
+                structlog.stdlib.add_logger_name,
+                structlog.processors.TimeStamper(fmt="iso", utc=True),
+            ],
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                structlog.processors.format_exc_info,
+                mask_secrets,
+                renderer,
+            ],
+        )
+    )
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if isinstance(h, _StdlibHandler)]:
+        root.removeHandler(old)
+    root.addHandler(handler)
+    # Their info lines (jobs added, scheduler started) are not the operator's business.
+    root.setLevel(max(logging.WARNING, getattr(logging, level.upper(), logging.INFO)))
 
 
 def get_logger(**bound: Any) -> FilteringBoundLogger:
