@@ -2,8 +2,10 @@
 
 ``payload.json`` holds the bytes ``fetch`` would have archived; ``expected.json`` holds what
 ``parse`` must make of them: ``{"records": [{"dataset", "record"}], "invalid": [{"entity_id",
-"reason"}]}`` in parse order. ``PARIS_GOLDEN_UPDATE=1`` rewrites the expectations; read the diff
-line by line before committing it: an expectation is only worth what its review was.
+"reason"}]}`` in parse order, plus ``"notices": [{"key", "message"}]`` when parse tells the
+operator something (e.g. new upstream fields); a case without the key expects none.
+``PARIS_GOLDEN_UPDATE=1`` rewrites the expectations; read the diff line by line before
+committing it: an expectation is only worth what its review was.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any
 import orjson
 import pytest
 
-from collector.plugin import Invalid, Record, Source, dataset_name
+from collector.plugin import Invalid, Notice, Record, Source, dataset_name
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = sorted(ROOT.glob("sources/*/testcases/*/payload.json"))
@@ -31,15 +33,21 @@ def _source(name: str) -> Source:
 def run(source: Source, payload: bytes) -> dict[str, list[dict[str, Any]]]:
     records: list[dict[str, Any]] = []
     invalid: list[dict[str, Any]] = []
+    notices: list[dict[str, Any]] = []
     for item in source.parse(payload):
         if isinstance(item, Invalid):
             invalid.append({"entity_id": item.entity_id, "reason": item.reason})
+        elif isinstance(item, Notice):
+            notices.append({"key": item.key, "message": item.message})
         else:
             assert isinstance(item, Record)
             assert type(item) in source.records, f"{type(item).__name__} not declared"
             dataset = dataset_name(source.name, type(item))
             records.append({"dataset": dataset, "record": item.model_dump(mode="json")})
-    return {"records": records, "invalid": invalid}
+    got: dict[str, list[dict[str, Any]]] = {"records": records, "invalid": invalid}
+    if notices:
+        got["notices"] = notices
+    return got
 
 
 def test_cases_exist() -> None:
@@ -59,6 +67,7 @@ def test_golden(payload_path: Path) -> None:
         expected_path.write_bytes(text)
     expected = orjson.loads(expected_path.read_bytes())
     assert got["invalid"] == expected["invalid"]
+    assert got.get("notices", []) == expected.get("notices", [])
     assert len(got["records"]) == len(expected["records"])
     for index, (mine, theirs) in enumerate(zip(got["records"], expected["records"], strict=True)):
         assert mine == theirs, f"record {index} differs"

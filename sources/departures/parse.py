@@ -15,17 +15,20 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import orjson
 
-from collector.plugin import Invalid, Parsed, validate
+from collector.plugin import Invalid, Notice, Parsed, validate
 from sources.departures.records import Departure
 
 PARIS = "Europe/Paris"
 NOTHING_TODAY = "no_departure_this_day"  # a normal, empty answer (e.g. at night)
+# A Navitia departure's fields: anything else is news worth telling the operator (once).
+KNOWN_FIELDS = frozenset({"display_informations", "links", "route", "stop_date_time", "stop_point"})
 
 
 def parse(payload: bytes) -> Iterator[Parsed]:
     bundle = orjson.loads(payload)
     if not isinstance(bundle, dict):
         raise ValueError("not a departures bundle: expected {stop_area_id: answer}")
+    new_fields: set[str] = set()
     for stop_area, answer in bundle.items():
         if not isinstance(answer, dict):
             yield Invalid(reason=f"{stop_area}: answer is not an object", data=answer)
@@ -39,7 +42,15 @@ def parse(payload: bytes) -> Iterator[Parsed]:
         context = answer.get("context")
         tz = _zone(context.get("timezone") if isinstance(context, dict) else None)
         for departure in answer.get("departures") or []:
+            if isinstance(departure, dict) and not KNOWN_FIELDS.issuperset(departure):
+                new_fields.update(departure.keys() - KNOWN_FIELDS)
             yield _departure(stop_area, departure, tz)
+    if new_fields:
+        names = ",".join(sorted(new_fields))
+        yield Notice(
+            key=f"new_fields:departures:{names}",
+            message=f"upstream departures carry fields the parser does not know: {names}",
+        )
 
 
 def _departure(stop_area: str, item: Any, tz: ZoneInfo) -> Parsed:

@@ -8,7 +8,7 @@ The reference's types are partly unconfirmed: numbers may come as numbers or str
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -16,7 +16,7 @@ from typing import Any
 import orjson
 
 from collector.geo import OUTSIDE_PARIS, arrondissement_label, arrondissement_number
-from collector.plugin import Invalid, Parsed, validate
+from collector.plugin import Invalid, Notice, Parsed, validate
 from sources.parking.join import Place, match
 from sources.parking.records import ParkingAvailability
 
@@ -28,6 +28,17 @@ CAPACITIES = {
 }
 PRICES = {f"price_{h}": f"tarif_{h}" for h in ("1h", "2h", "3h", "4h", "24h")}
 _NUMBER = re.compile(r"-?\d+(?:[.,]\d+)?")
+# Fields the fetch selects from the reference, and the SAEMES live row's fields: anything else
+# is news worth telling the operator (once).
+KNOWN_REFERENCE = frozenset({
+    "id", "nom", "adresse", "arrdt", "deleg", "nb_places", "nb_pmr", "nb_2_rm", "nb_velo",
+    "nb_voitures_electriques", "hauteur_max", "tarif_1h", "tarif_2h", "tarif_3h", "tarif_4h",
+    "tarif_24h", "mis_a_jour", "xlong", "ylat", "geo_point_2d",
+})
+KNOWN_LIVE = frozenset({
+    "nom_parking", "pmo_number", "facilityid", "countertype", "counterfreeplaces", "date",
+    "type_de_parc", "geo",
+})
 
 
 def parse(payload: bytes) -> Iterator[Parsed]:
@@ -47,6 +58,17 @@ def parse(payload: bytes) -> Iterator[Parsed]:
     )
     for car in cars:
         yield _record(car, live.get(joined.get(str(car.get("id")), "")), stable, fetched_at)
+    new_fields = _new_fields(cars, KNOWN_REFERENCE) | _new_fields(live.values(), KNOWN_LIVE)
+    if new_fields:
+        names = ",".join(sorted(new_fields))
+        yield Notice(
+            key=f"new_fields:parking:{names}",
+            message=f"upstream rows carry fields the parser does not know: {names}",
+        )
+
+
+def _new_fields(rows: Iterable[dict[str, Any]], known: frozenset[str]) -> set[str]:
+    return {key for row in rows if not known.issuperset(row) for key in row.keys() - known}
 
 
 def _counters(pages: Any) -> dict[str, dict[str, Any]]:

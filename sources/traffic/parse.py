@@ -16,28 +16,43 @@ from typing import Any
 import orjson
 
 from collector.geo import OUTSIDE_PARIS, arrondissement_label, arrondissement_number
-from collector.plugin import Invalid, Parsed, validate
+from collector.plugin import Invalid, Notice, Parsed, validate
 from sources.traffic.records import Arc, TrafficCount
 
 PHANTOM = "*"
 UNKNOWN_ZONE = "unknown"
+# Every field the dataset publishes (the fetch selects some of them): anything else is news.
+KNOWN_FIELDS = frozenset({
+    "iu_ac", "libelle", "t_1h", "q", "k", "etat_trafic", "etat_barre", "iu_nd_amont",
+    "libelle_nd_amont", "iu_nd_aval", "libelle_nd_aval", "date_debut", "date_fin", "geo_point_2d",
+    "geo_shape",
+})
 
 
 def parse(payload: bytes) -> Iterator[Parsed]:
     data = orjson.loads(payload)
     if not isinstance(data, dict) or not isinstance(data.get("counts"), list):
         raise ValueError("not a traffic bundle: expected {'counts': [...], 'arcs': [...]|null}")
-    yield from _rows(data["counts"], _count)
+    new_fields: set[str] = set()
+    yield from _rows(data["counts"], _count, new_fields)
     if isinstance(data.get("arcs"), list):
-        yield from _rows(data["arcs"], _arc)
+        yield from _rows(data["arcs"], _arc, new_fields)
+    if new_fields:
+        names = ",".join(sorted(new_fields))
+        yield Notice(
+            key=f"new_fields:traffic:{names}",
+            message=f"upstream rows carry fields the parser does not know: {names}",
+        )
 
 
-def _rows(rows: list[Any], build: Any) -> Iterator[Parsed]:
+def _rows(rows: list[Any], build: Any, new_fields: set[str]) -> Iterator[Parsed]:
     seen: set[tuple[Any, Any]] = set()
     for row in rows:
         if not isinstance(row, dict):
             yield Invalid(reason="row is not a JSON object", data=row)
             continue
+        if not KNOWN_FIELDS.issuperset(row):
+            new_fields.update(row.keys() - KNOWN_FIELDS)
         iu_ac = row.get("iu_ac")
         if iu_ac == PHANTOM:  # the publisher's phantom row, every other field null
             continue
