@@ -16,7 +16,7 @@ SOURCE = "traffic"
 DATASET = "traffic"
 ARCS = "traffic.arcs"
 STATES = ("Fluide", "Pré-saturé", "Saturé", "Bloqué", "Inconnu")
-"""``sources.traffic.records.TRAFFIC_STATES`` (a test keeps them equal; the plugin itself is not
+"""``sources.traffic.records.TrafficState`` (a test keeps them equal; the plugin itself is not
 imported on Lambda, see :mod:`chalicelib.catalog`)."""
 
 TRAFFIC_STATE = Param(
