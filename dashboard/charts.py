@@ -31,7 +31,7 @@ TILE_STYLES = frozenset(
     }
 )  # fmt: skip
 PARIS_CENTER = {"lat": 48.8590, "lon": 2.3470}
-PARIS_ZOOM = 11.0
+PARIS_ZOOM = 10.85
 MAP_HEIGHT = 460
 CHART_HEIGHT = 300
 SUBTITLE_WIDTH = 72
@@ -77,7 +77,7 @@ def _subtitle(stamp: Stamp) -> list[str]:
 
 def _finish(fig: go.Figure, stamp: Stamp, *, height: int = CHART_HEIGHT) -> go.Figure:
     lines = _subtitle(stamp)
-    top = 56 + 16 * len(lines)
+    top = 70 + 16 * len(lines)
     fig.update_layout(
         title={
             "text": stamp.title,
@@ -219,6 +219,7 @@ def prices_by_zone(
         fig.add_hline(
             y=city_median, line={"dash": "dot", "color": "#455a64"},
             annotation_text=f"city median {city_median:.2f} €", annotation_position="top left",
+            annotation_bgcolor="rgba(255,255,255,0.85)",
         )  # fmt: skip
     fig.update_layout(yaxis_title=f"{duration}, € (median, min-max)", xaxis={"type": "category"})
     return _finish(fig, stamp)

@@ -294,11 +294,15 @@ class Freshness:
 
 def freshness(ctx: Context) -> list[Freshness]:
     """Per known source: did it succeed within its interval, and how recent is its data."""
-    saved = states(ctx)
-    names = sorted(set(ctx.catalogue.sources) | set(saved))
+    return judge(ctx.catalogue, states(ctx), ctx.now)
+
+
+def judge(catalogue: Catalogue, saved: dict[str, dict[str, Any]], now: datetime) -> list[Freshness]:
+    """The freshness of each source, from its saved state (see ``collector/runner.py``)."""
+    names = sorted(set(catalogue.sources) | set(saved))
     result = []
     for name in names:
-        info = ctx.catalogue.sources.get(name)
+        info = catalogue.sources.get(name)
         state = saved.get(name, {})
         interval = info.interval_s if info else DEFAULT_TTL_S
         last_success = parse_time(state.get("last_success_at"))
@@ -311,7 +315,7 @@ def freshness(ctx: Context) -> list[Freshness]:
             status = "failing"
             detail = f"{failures} failed run(s): {state.get('last_error') or 'unknown error'}"
         elif last_success is None or (
-            (ctx.now - last_success).total_seconds() > STALE_FACTOR * interval
+            (now - last_success).total_seconds() > STALE_FACTOR * interval
         ):
             status = "stale"
             detail = f"no success within {STALE_FACTOR:g} × its {_duration(interval)} interval"

@@ -167,11 +167,17 @@ def enabled(ctx: data.Context) -> None:
     ui.table(frame, "plugins", caption=f"Storage: {where}. Map base: {charts.tiles()}.")
 
 
+METRICS = (
+    ("Car park occupancy", occupancy),
+    ("Car parks reporting", in_operation),
+    ("Road congestion index", congestion),
+    ("Train departures", departures),
+)
+
+
 def body(ctx: data.Context) -> None:
-    for column, show in zip(
-        st.columns(len(HEADLINES)), (occupancy, in_operation, congestion, departures), strict=True
-    ):
-        with column, ui.section(show.__name__):
+    for column, (label, show) in zip(st.columns(len(HEADLINES)), METRICS, strict=True):
+        with column, ui.section(label):
             show(ctx)
     with ui.section("Sources"):
         sources(ctx)
