@@ -124,15 +124,14 @@ class Server:
 
 @pytest.fixture(scope="session", autouse=True)
 def dashboard_server(
-    request: pytest.FixtureRequest,
-    seeded: tuple[Path, Seeded],
-    tmp_path_factory: pytest.TempPathFactory,
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Server | None]:
     """Started before the first dashboard test when the browser tests are selected, so that
     the server boots while the AppTest tests run."""
     if not request.config.stash.get(NEEDS_SERVER, False):
         yield None
         return
+    seeded: tuple[Path, Seeded] = request.getfixturevalue("seeded")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
