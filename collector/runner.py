@@ -118,7 +118,7 @@ class SourceRunner:
         state: dict[str, Any] = dict(self.known_state or {})
         try:
             try:
-                state = await self.store.get_state(self.source.name)
+                state = self._with_known(await self.store.get_state(self.source.name))
             except StorageError as exc:
                 self.log.debug("state unreadable, using the last known", error=str(exc))
             async with asyncio.timeout(self.deadline):
@@ -157,7 +157,11 @@ class SourceRunner:
         )
         fetched = await self.source.fetch(ctx)
         if fetched is None:
-            result.status = "unchanged"
+            if self.spool is not None and self.spool.count(self.source.name):
+                # Nothing new, but the last payloads are not stored yet: not a recovery.
+                result.status, result.error = "spooled", "earlier payloads wait in the spool"
+            else:
+                result.status = "unchanged"
             return
         key = keys.raw_key(self.source.name, now)
         meta = {
@@ -204,6 +208,27 @@ class SourceRunner:
         state["plugin"] = plugin_state
         if batch.freshness is not None:
             state["data_freshness"] = max(batch.freshness, state.get("data_freshness", ""))
+
+    def _with_known(self, stored: dict[str, Any]) -> dict[str, Any]:
+        """The stored state, or this process's newer one when storage could not take it.
+
+        During a storage outage the bookkeeping (the failing streak, the cursor of spooled
+        payloads) is saved nowhere but here: without it the first run after the outage would
+        not log its recovery, and a still readable but unwritable store would hand back a
+        stale cursor, making the source fetch the same data again. What the spool replay
+        raised in storage (records written, data freshness) is kept.
+        """
+        known = self.known_state
+        if known is None or known.get("last_run_at", "") <= stored.get("last_run_at", ""):
+            return stored
+        merged = {**stored, **known}
+        merged["records_total"] = max(
+            int(stored.get("records_total", 0)), int(known.get("records_total", 0))
+        )
+        freshness = max(stored.get("data_freshness") or "", known.get("data_freshness") or "")
+        if freshness:
+            merged["data_freshness"] = freshness
+        return merged
 
     def _to_spool(
         self,
