@@ -173,6 +173,10 @@ class Daemon:
 
     async def _tick(self, name: str) -> None:
         if not self.stop_event.is_set():
+            if self.services.spool.count(name):
+                # Earlier payloads of this source go first, as soon as storage answers again
+                # (as ``once`` does), rather than at the next spool job.
+                await self._drain_spool()
             await self._track(self.services.runners[name].run())
 
     async def _aggregate(self, name: str) -> None:
