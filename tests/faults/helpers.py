@@ -8,7 +8,9 @@ settings are the environment for the application and a TOML file for the sources
 from __future__ import annotations
 
 import asyncio
+import gzip
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -20,6 +22,7 @@ from typing import Any
 
 import orjson
 
+from collector.plugin import Record, Source
 from collector.settings import Settings
 from collector.storage import make_store
 from collector.storage.base import Reject
@@ -234,6 +237,29 @@ class Collector:
         return sorted(found)
 
 
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def payload(collector: Collector, raw_key: str) -> bytes:
+    """The raw payload bronze holds under ``raw_key``."""
+    raw = collector.read(lambda store: store.get_raw(raw_key))
+    return gzip.decompress(raw.body)
+
+
+def payload_keys(collector: Collector, source: Source, raw_keys: list[str]) -> set[tuple[str, str]]:
+    """(entity_id, observed_at) of every valid record the payloads hold, parsed here."""
+    return {
+        (r.entity_id, r.observed_at.strftime("%Y-%m-%dT%H:%M:%SZ"))
+        for key in raw_keys
+        for r in source.parse(payload(collector, key))
+        if isinstance(r, Record)
+    }
+
+
 def traffic_keys(replay: Replay, first: datetime, last: datetime) -> set[tuple[str, str]]:
     """Every (arc, hour) key the replay upstream publishes in ``[first, last]`` (hours, UTC)."""
     traffic = replay.world.traffic
@@ -270,6 +296,9 @@ __all__ = [
     "Daemon",
     "Line",
     "Replay",
+    "free_port",
+    "payload",
+    "payload_keys",
     "published_hour",
     "silver_keys",
     "traffic_keys",

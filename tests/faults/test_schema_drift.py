@@ -7,14 +7,12 @@ fix files them. A new field is told to the operator once, not once per payload.
 
 from __future__ import annotations
 
-import gzip
-from collections.abc import Iterable
 from typing import Any
 
 import orjson
 import pytest
 
-from collector.plugin import Notice, Record, Source
+from collector.plugin import Notice, Source
 from sources.departures import SOURCE as DEPARTURES
 from sources.parking import SOURCE as PARKING
 from sources.traffic import SOURCE as TRAFFIC_SOURCE
@@ -27,23 +25,9 @@ from .helpers import (
     SAEMES_LIVE,
     Collector,
     Replay,
+    payload_keys,
     silver_keys,
 )
-
-
-def _payload(collector: Collector, key: str) -> bytes:
-    raw = collector.read(lambda store: store.get_raw(key))
-    return gzip.decompress(raw.body)
-
-
-def _records(source: Source, payloads: Iterable[bytes]) -> set[tuple[str, str]]:
-    """(entity_id, observed_at) of every valid record the payloads hold."""
-    return {
-        (r.entity_id, r.observed_at.strftime("%Y-%m-%dT%H:%M:%SZ"))
-        for payload in payloads
-        for r in source.parse(payload)
-        if isinstance(r, Record)
-    }
 
 
 def test_removed_field_dead_letters_added_field_noted_once_dlq_replay_after_fix(
@@ -88,10 +72,9 @@ def test_removed_field_dead_letters_added_field_noted_once_dlq_replay_after_fix(
     assert {r.raw_key for r in rejects} <= set(bronze)
     assert all("entity_id" in r.reason and r.data["stop_area_id"] == GARE_DE_LYON for r in rejects)
     # ... and Gare du Nord's all land: silver holds every valid record of every payload, once.
-    payloads = [_payload(collector, key) for key in bronze]
     rows = collector.silver("departures")
     assert {r["stop_area_id"] for r in rows} == {GARE_DU_NORD}
-    assert sorted(silver_keys(rows)) == sorted(_records(DEPARTURES, payloads))
+    assert sorted(silver_keys(rows)) == sorted(payload_keys(collector, DEPARTURES, bronze))
 
     listed = collector.cli("dlq", "list", "departures", PARIS_PLUGIN_DIR=str(PLUGINS / "v1"))
     assert listed.returncode == 0, listed.stderr

@@ -3,7 +3,6 @@ collects every traffic hour published while the upstream was failing."""
 
 from __future__ import annotations
 
-import socket
 import urllib.error
 import urllib.request
 from collections import Counter
@@ -16,19 +15,13 @@ from .helpers import (
     Collector,
     Line,
     Replay,
+    free_port,
     published_hour,
     silver_keys,
     traffic_keys,
 )
 
 N_ARCS = 2977
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def readyz(port: int) -> dict[str, Any]:
