@@ -156,7 +156,8 @@ def build(out: Path, api_dir: Path = API_DIR) -> list[str]:
     version = sys.version_info[:2]
     if sys.platform != "linux" or not sys.implementation.name == "cpython":
         raise BuildError("build the Lambda vendor on Linux with CPython (compiled wheels)")
-    sys.path.insert(0, str(api_dir))
+    if str(api_dir) not in sys.path:
+        sys.path.insert(0, str(api_dir))
     from chalicelib.catalog import discover_manifest  # the one this checkout's app uses
 
     from collector.settings import SettingsError, load_settings

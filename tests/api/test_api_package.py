@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 from conftest import APP, World, get
 
+from api.build_vendor import build
 from collector.storage.dynamo_items import BY_DAY, BY_KIND, Tables
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,7 +39,7 @@ def run(args: list[str], cwd: Path, **env: str) -> str:
     return done.stdout
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def package(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """``chalice package --stage prod`` of a copy of api/ (with API keys on), vendor built."""
     project = tmp_path_factory.mktemp("bundle") / "api"
@@ -51,7 +52,7 @@ def package(tmp_path_factory: pytest.TempPathFactory) -> Path:
     config = json.loads(config_path.read_text())
     config["stages"]["prod"]["environment_variables"]["PARIS_API_KEY_REQUIRED"] = "true"
     config_path.write_text(json.dumps(config))
-    run([sys.executable, "-m", "api.build_vendor", "--out", str(project / "vendor")], ROOT)
+    build(project / "vendor")
     out = project.parent / "out"
     chalice = str(Path(sys.executable).parent / "chalice")
     # PIP_NO_INDEX: any download attempt would fail the build.

@@ -25,7 +25,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from api.serve import make_server
 
-MAX_EXAMPLES = 6
+MAX_EXAMPLES = 5
 
 
 @pytest.fixture(scope="module")
@@ -105,9 +105,15 @@ def test_every_operation_conforms_to_the_document(
     # Every route but /openapi.json itself (schemathesis leaves out the schema's own URL).
     assert len(operations) == 17, [o.label for o in operations]
 
+    negative = mode is schemathesis.GenerationMode.NEGATIVE
+    seen: set[tuple[str, ...]] = set()
     for operation in operations:
-        if mode is schemathesis.GenerationMode.NEGATIVE and not list(operation.query):
-            continue  # only a free-form If-None-Match: nothing can be invalid
+        signature = tuple(sorted(p.name for p in operation.query))
+        if negative and (not signature or signature in seen):
+            # Nothing can be invalid in a free-form If-None-Match; and the ten analytics take
+            # the same parameters, validated by the same code: once is enough.
+            continue
+        seen.add(signature)
 
         @given(case=operation.as_strategy(generation_mode=mode))
         @settings(

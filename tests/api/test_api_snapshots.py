@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 import pytest
-from conftest import NOW, World, get, ts
+from conftest import CLOCK, NOW, World, get, ts
 
 from sources.departures import SOURCE as DEPARTURES
 from sources.parking import SOURCE as PARKING
@@ -134,8 +134,8 @@ def test_departures_from_an_hour_ago_in_scheduled_order(api: Any, world: World) 
         ({"station": "Gare de l’Est"}, []),
         ({"station": "stop_area:SNCF:87271007"}, ["9031", "847012"]),
         ({"station": "gare du nord", "network": "Transilien"}, ["847012"]),
-        ({"since": ts(NOW - timedelta(hours=5)), "until": ts(NOW)}, ["3101", "8401"]),
-        ({"until": ts(NOW + timedelta(minutes=12))}, ["8401", "9031", "6602"]),
+        ({"since": ts(CLOCK - timedelta(hours=5)), "until": ts(CLOCK)}, ["3101", "8401"]),
+        ({"until": ts(CLOCK + timedelta(minutes=12))}, ["8401", "9031", "6602"]),
         ({"network": "Eurostar"}, []),
     ],
 )
