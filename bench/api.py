@@ -1,0 +1,241 @@
+"""6. API: latency and throughput of four endpoints, in-process and over HTTP, both backends;
+and the import time of the API app (a Lambda cold start) against ``import boto3`` alone.
+
+The store is seeded by the daemon's own runners against the replay upstream (the newest
+traffic hour of 2,977 arcs with the arc reference, car parks, departures) and the real
+aggregations. In-process: ``chalice.test.Client``. HTTP: ``paris-collector api`` in a child
+process on 127.0.0.1, one connection per request, requests one after the other.
+"""
+
+from __future__ import annotations
+
+import http.client
+import math
+import os
+import socket
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from bench.common import START, Env, Section, median, ms, num, ratio
+from bench.services import services, source_options
+from collector.daemon import run_once
+from collector.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+API_DIR = ROOT / "api"
+PATHS = (
+    "/traffic",
+    "/parkings",
+    "/aggregation_traffic_congestion_index",
+    "/aggregation_overall_occupancy_rate",
+)
+AWS_REQUESTS = 5  # the moto server answers /traffic in tens of seconds
+TARGETS = {  # in-process, SQLite, p99
+    "/traffic": 0.150,
+    "/aggregation_traffic_congestion_index": 0.050,
+    "/aggregation_overall_occupancy_rate": 0.050,
+}
+
+
+def p99(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(0.99 * len(ordered)) - 1)]
+
+
+async def seed(env: Env, storage: str) -> Settings:
+    settings = env.settings(
+        storage, env.fresh_dir(f"api-{storage}"), **source_options(stop_areas=3)
+    )
+    async with services(settings) as held:
+        results = await run_once(held, ["traffic", "parking", "departures"])
+        failed = [r for r in results if r.failed]
+        assert not failed, f"seeding failed: {failed}"
+        for runner in held.aggregators.values():
+            await runner.run(now=START + timedelta(minutes=5))
+    return settings
+
+
+def in_process(settings: Settings, count: int) -> dict[str, tuple[list[float], int]]:
+    from chalice.test import Client
+
+    from api.serve import load_app
+
+    app = load_app()
+    from chalicelib import context  # type: ignore[import-not-found]  # api/ on sys.path now
+
+    context.configure(settings)
+    measured: dict[str, tuple[list[float], int]] = {}
+    with Client(app) as client:
+        for path in PATHS:
+            size = 0
+            for _ in range(2):  # warm-up: readers, caches
+                response = client.http.get(path)
+                assert response.status_code == 200, (path, response.status_code, response.body)
+                size = len(response.body)
+            times = []
+            for _ in range(count):
+                start = time.perf_counter()
+                client.http.get(path)
+                times.append(time.perf_counter() - start)
+            measured[path] = (times, size)
+    context.configure(None)
+    return measured
+
+
+def environment(settings: Settings) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PARIS_")}
+    env |= {
+        "PARIS_STORAGE": settings.storage,
+        "PARIS_DATA_DIR": str(settings.data_dir),
+        "PARIS_LOG_LEVEL": "error",
+    }
+    if settings.storage == "aws":
+        env |= {
+            "PARIS_S3_BUCKET": settings.s3_bucket or "",
+            "PARIS_TABLE_PREFIX": settings.table_prefix,
+            "PARIS_AWS_ENDPOINT_URL": settings.aws_endpoint_url or "",
+            "AWS_REGION": settings.aws_region,
+        }
+    return env
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+def get(port: int, path: str) -> tuple[int, int]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        conn.request("GET", path, headers={"Accept-Encoding": "identity"})
+        response = conn.getresponse()
+        return response.status, len(response.read())
+    finally:
+        conn.close()
+
+
+def over_http(settings: Settings, count: int) -> dict[str, tuple[list[float], int]]:
+    port = free_port()
+    argv = [
+        sys.executable,
+        "-m",
+        "collector.cli",
+        "api",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
+    proc = subprocess.Popen(
+        argv,
+        env=environment(settings),
+        cwd=settings.data_dir,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                get(port, "/health")
+                break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise RuntimeError("paris-collector api did not start") from None
+                time.sleep(0.2)
+        measured: dict[str, tuple[list[float], int]] = {}
+        for path in PATHS:
+            status, size = get(port, path)
+            assert status == 200, (path, status)
+            get(port, path)
+            times = []
+            for _ in range(count):
+                start = time.perf_counter()
+                get(port, path)
+                times.append(time.perf_counter() - start)
+            measured[path] = (times, size)
+        return measured
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def import_seconds(statement: str) -> float:
+    """Seconds to run ``statement`` in a fresh interpreter (interpreter start excluded)."""
+    code = (
+        f"import sys, time; sys.path.insert(0, {str(API_DIR)!r}); t = time.perf_counter(); "
+        f"{statement}; print(time.perf_counter() - t)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=API_DIR
+    )
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def describe(section: Section, label: str, measured: dict[str, tuple[list[float], int]]) -> None:
+    for path, (times, size) in measured.items():
+        section.row(
+            f"{label} `{path}` ({size / 1024:,.0f} KiB)",
+            f"p50 {ms(median(times))}, p99 {ms(p99(times))}, {num(len(times) / sum(times))} req/s",
+        )
+
+
+async def run(env: Env) -> Section:
+    section = Section("6. API latency and cold start")
+    counts = {
+        ("local", "in-process"): 10 if env.quick else 200,
+        ("local", "HTTP"): 3 if env.quick else 100,
+        ("aws", "in-process"): AWS_REQUESTS,
+        ("aws", "HTTP"): AWS_REQUESTS,
+    }
+    env.replay.reset()
+    # --quick: the moto server takes seconds per /traffic request; SQLite only.
+    backends = ("local",) if env.quick else ("local", "aws")
+    for storage in backends:
+        settings = await seed(env, storage)
+        name = "SQLite" if storage == "local" else "DynamoDB (moto)"
+        local = in_process(settings, counts[(storage, "in-process")])
+        describe(section, f"{name}, in-process,", local)
+        if storage == "local":
+            for path, limit in TARGETS.items():
+                value = p99(local[path][0])
+                section.check(
+                    f"API in-process SQLite p99 `{path}`",
+                    ms(value),
+                    f"<= {limit * 1000:g} ms",
+                    value / limit,
+                    value <= limit,
+                )
+        describe(section, f"{name}, HTTP,", over_http(settings, counts[(storage, "HTTP")]))
+    env.reset_moto()
+
+    runs = 1 if env.quick else max(env.runs, 5)
+    app = median([import_seconds("import app") for _ in range(runs)])
+    boto = median([import_seconds("import boto3") for _ in range(runs)])
+    section.row("import of the API app (`import app`, fresh interpreter)", ms(app))
+    section.row("import boto3 alone", ms(boto))
+    section.check(
+        "API app import vs boto3",
+        f"{ms(app)} vs {ms(boto)}",
+        "<= 1.5x boto3's",
+        ratio(app, boto),
+        app <= 1.5 * boto,
+    )
+    section.notes += [
+        "Requests: "
+        + ", ".join(f"{b} {m}: {n}" for (b, m), n in counts.items() if b in backends)
+        + " per endpoint after 2 warm-ups; p99 of 20 or fewer samples is their maximum.",
+        f"Import times: medians of {runs} fresh interpreters, `sys.path` = api/ as on Lambda.",
+    ]
+    if env.quick:
+        section.notes.append("--quick: SQLite only (DynamoDB on moto takes minutes here).")
+    return section
