@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import AGGREGATIONS, GOLD_POINTS, World, get
+from api_testkit import AGGREGATIONS, GOLD_POINTS, World, get
 
 from collector.registry import discover
 

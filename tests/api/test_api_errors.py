@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import get
+from api_testkit import get
 
 from collector.storage.base import encode_cursor
 

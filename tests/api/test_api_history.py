@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from conftest import HOURS, NOW, World, get, ts
+from api_testkit import HOURS, NOW, World, get, ts
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 import pytest
-from conftest import get
+from api_testkit import get
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import APP, World, get
+from api_testkit import APP, World, get
 
 from api.build_vendor import build
 from collector.storage.dynamo_items import BY_DAY, BY_KIND, Tables

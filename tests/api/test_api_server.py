@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 import schemathesis
-from conftest import World
+from api_testkit import World
 from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
@@ -78,7 +78,7 @@ def test_cors_preflight(base_url: str) -> None:
 
 
 def test_openapi_document_lists_every_route(base_url: str) -> None:
-    from conftest import APP
+    from api_testkit import APP
 
     doc = json.loads(fetch(f"{base_url}/openapi.json")[2])
     assert doc["openapi"] == "3.1.0"

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import get_args
 
 import pytest
+from api_testkit import APP
 from chalicelib import context, traffic
 from chalicelib.catalog import ConfigError
-from conftest import APP
 
 from sources.traffic.records import TrafficState
 

@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 import pytest
-from conftest import CLOCK, NOW, World, get, ts
+from api_testkit import CLOCK, NOW, World, get, ts
 
 from sources.departures import SOURCE as DEPARTURES
 from sources.parking import SOURCE as PARKING

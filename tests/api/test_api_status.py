@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import APP, World, get
+from api_testkit import APP, World, get
 
 from collector.settings import Settings
 from sources.parking import SOURCE as PARKING
