@@ -77,7 +77,7 @@ def _subtitle(stamp: Stamp) -> list[str]:
 
 def _finish(fig: go.Figure, stamp: Stamp, *, height: int = CHART_HEIGHT) -> go.Figure:
     lines = _subtitle(stamp)
-    top = 70 + 16 * len(lines)
+    top = 72 + 18 * len(lines)
     fig.update_layout(
         title={
             "text": stamp.title,

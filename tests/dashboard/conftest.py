@@ -79,11 +79,17 @@ RunPage = Callable[[str, Path], AppTest]
 
 @pytest.fixture
 def run_page(dashboard_env: pytest.MonkeyPatch) -> RunPage:
-    """Run one page of the app, through ``st.navigation``, on the store in ``data_dir``."""
+    """Run one page of the app, through ``st.navigation``, on the store in ``data_dir``.
+
+    Within a test, pages of the same store share one AppTest (a session switching pages).
+    """
+    sessions: dict[Path, AppTest] = {}
 
     def run(page: str, data_dir: Path) -> AppTest:
         dashboard_env.setenv("PARIS_DATA_DIR", str(data_dir))
-        at = AppTest.from_file(str(APP), default_timeout=60)
+        if data_dir not in sessions:
+            sessions[data_dir] = AppTest.from_file(str(APP), default_timeout=60)
+        at = sessions[data_dir]
         at.switch_page(PAGES[page]).run()
         assert not at.exception, [e.message for e in at.exception]
         return at

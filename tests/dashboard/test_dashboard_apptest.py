@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from collector.storage import make_store
@@ -24,30 +23,30 @@ def texts(at: AppTest, kind: str) -> list[str]:
     return [str(e.value) for e in at.get(kind)]
 
 
-@pytest.mark.parametrize("page", PAGES)
-def test_page_without_storage_says_so_plainly(page: str, run_page: RunPage, tmp_path: Path) -> None:
-    at = run_page(page, tmp_path / "nothing-here")
-    assert [t.value for t in at.title] == [TITLES[page]]
-    warnings = texts(at, "warning")
-    assert len(warnings) == 1, warnings
-    assert "storage is unreachable" in warnings[0]
-    assert "paris-collector init" in warnings[0]
-    assert not at.get("plotly_chart")
-    assert not texts(at, "error")
+def test_every_page_without_storage_says_so_plainly(run_page: RunPage, tmp_path: Path) -> None:
+    for page in PAGES:
+        at = run_page(page, tmp_path / "nothing-here")
+        assert [t.value for t in at.title] == [TITLES[page]]
+        warnings = texts(at, "warning")
+        assert len(warnings) == 1, (page, warnings)
+        assert "storage is unreachable" in warnings[0]
+        assert "paris-collector init" in warnings[0]
+        assert not at.get("plotly_chart"), page
+        assert not texts(at, "error"), page
 
 
-@pytest.mark.parametrize("page", PAGES)
-def test_page_on_an_empty_store_says_no_data_yet(
-    page: str, run_page: RunPage, empty_store: Path
+def test_every_page_on_an_empty_store_says_no_data_yet(
+    run_page: RunPage, empty_store: Path
 ) -> None:
-    at = run_page(page, empty_store)
-    assert [t.value for t in at.title] == [TITLES[page]]
-    infos = texts(at, "info")
-    assert infos, "an empty store must say that there is no data yet"
-    assert all("yet" in i for i in infos), infos
-    assert not texts(at, "warning")
-    assert not texts(at, "error")
-    assert not at.get("plotly_chart")
+    for page in PAGES:
+        at = run_page(page, empty_store)
+        assert [t.value for t in at.title] == [TITLES[page]]
+        infos = texts(at, "info")
+        assert infos, f"{page}: an empty store must say that there is no data yet"
+        assert all("yet" in i for i in infos), (page, infos)
+        assert not texts(at, "warning"), page
+        assert not texts(at, "error"), page
+        assert not at.get("plotly_chart"), page
 
 
 def test_bad_settings_are_one_plain_error(run_page: RunPage, tmp_path: Path, monkeypatch) -> None:
@@ -116,10 +115,7 @@ def test_parking_on_seeded_data(run_page: RunPage, seeded: tuple[Path, Seeded]) 
     assert len(table) == info.car_parks
     assert table["occupancy_rate"].dropna().is_monotonic_decreasing
 
-
-def test_parking_prices_follow_the_duration(run_page: RunPage, seeded: tuple[Path, Seeded]) -> None:
-    at = run_page("parking", seeded[0])
-    one_hour = figures(at)[2]["data"][0]["y"]
+    one_hour = prices["data"][0]["y"]
     at.get_by_key("price-duration").set_value("24h").run()
     day = figures(at)[2]
     assert "24h" in day["layout"]["title"]["text"]
