@@ -244,20 +244,48 @@ def free_port() -> int:
         return port
 
 
-def payload(collector: Collector, raw_key: str) -> bytes:
-    """The raw payload bronze holds under ``raw_key``."""
-    raw = collector.read(lambda store: store.get_raw(raw_key))
-    return gzip.decompress(raw.body)
+def payloads(collector: Collector, raw_keys: list[str]) -> list[bytes]:
+    """The raw payloads bronze holds under ``raw_keys`` (one store session for all)."""
+
+    async def read(store: Any) -> list[bytes]:
+        return [gzip.decompress((await store.get_raw(key)).body) for key in raw_keys]
+
+    found: list[bytes] = collector.read(read)
+    return found
 
 
 def payload_keys(collector: Collector, source: Source, raw_keys: list[str]) -> set[tuple[str, str]]:
     """(entity_id, observed_at) of every valid record the payloads hold, parsed here."""
     return {
         (r.entity_id, r.observed_at.strftime("%Y-%m-%dT%H:%M:%SZ"))
-        for key in raw_keys
-        for r in source.parse(payload(collector, key))
+        for body in payloads(collector, raw_keys)
+        for r in source.parse(body)
         if isinstance(r, Record)
     }
+
+
+PAYLOAD_STATUSES = ("ok", "spooled")
+
+
+def payload_runs(daemon: Daemon, source: str) -> list[Line]:
+    """The run lines of ``source`` that fetched a payload (stored or spooled)."""
+    return [
+        x
+        for x in daemon.lines
+        if x.get("source") == source
+        and x.get("status") in PAYLOAD_STATUSES
+        and x.get("raw_key")
+        and x.get("event") in ("run", "source failing", "source still failing", "source recovered")
+    ]
+
+
+def wait_spooled(daemon: Daemon, source: str, after: int) -> Line:
+    return daemon.wait_event(
+        "source still failing",
+        source,
+        after=after,
+        where=lambda x: x["status"] == "spooled",
+    )
 
 
 def traffic_keys(replay: Replay, first: datetime, last: datetime) -> set[tuple[str, str]]:
@@ -297,9 +325,11 @@ __all__ = [
     "Line",
     "Replay",
     "free_port",
-    "payload",
+    "payloads",
     "payload_keys",
+    "payload_runs",
     "published_hour",
     "silver_keys",
     "traffic_keys",
+    "wait_spooled",
 ]
