@@ -151,11 +151,10 @@ def parking_map(car_parks: Iterable[Mapping[str, Any]], stamp: Stamp) -> go.Figu
 
     def hover(row: Mapping[str, Any]) -> str:
         rate = _num(row.get("occupancy_rate"))
-        free, capacity = row.get("free_places"), row.get("capacity_cars")
         return (
             f"<b>{row.get('name') or row.get('entity_id')}</b><br>{row.get('address') or ''}"
-            f"<br>{capacity if capacity is not None else '?'} car places"
-            f"<br>free: {free if free is not None else 'unknown'}"
+            f"<br>car places: {_fmt(row.get('capacity_cars'), '{:.0f}', 'unknown')}"
+            f"<br>free: {_fmt(row.get('free_places'), '{:.0f}', 'unknown')}"
             f"<br>occupancy: {f'{rate:.0%}' if rate is not None else 'unknown'}"
         )
 
@@ -264,9 +263,9 @@ def traffic_map(arcs: Iterable[Mapping[str, Any]], stamp: Stamp) -> go.Figure:
     return _map_layout(fig, stamp)
 
 
-def _fmt(value: Any, pattern: str) -> str:
+def _fmt(value: Any, pattern: str, missing: str = "not measured") -> str:
     number = _num(value)
-    return "not measured" if number is None else pattern.format(number)
+    return missing if number is None else pattern.format(number)
 
 
 def zone_choropleth(

@@ -29,18 +29,18 @@ TABLE_COLUMNS = {
 
 
 def car_parks(ctx: data.Context) -> pd.DataFrame:
-    frame = data.latest(ctx, "parking")
-    live = frame[frame.get("availability", pd.Series(dtype=str)) == "live"]
-    newest = data.parse_time(live["observed_at"].max()) if len(live) else None
+    records = data.latest_records(ctx, "parking")
+    live = [str(r["observed_at"]) for r in records if r.get("availability") == "live"]
+    newest = data.parse_time(max(live)) if live else None
     stamp = ui.stamp(
         ctx,
         "parking",
         "Car parks: where, how big, how full",
-        f"{len(frame)} car parks · size: car places · colour: occupied share of the live count",
+        f"{len(records)} car parks · size: car places · colour: occupied share of the live count",
         f"live counts as of {data.paris_time(newest)} (Paris)" if newest else "no live count",
     )
-    ui.chart(charts.parking_map(frame.to_dict("records"), stamp), "parking-map")
-    return frame
+    ui.chart(charts.parking_map(records, stamp), "parking-map")
+    return pd.DataFrame.from_records(records)
 
 
 def occupancy_trend(ctx: data.Context) -> None:

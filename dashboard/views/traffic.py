@@ -30,7 +30,7 @@ def arcs_now(ctx: data.Context) -> tuple[list[dict[str, Any]], str | None]:
     for arc in reference:
         count = counts.get(arc["entity_id"])
         if count is not None and count.get("observed_at") == hour:
-            joined.append({**arc, **count, "geometry": arc.get("geometry")})
+            joined.append({**arc, **count})
         else:
             joined.append({**arc, "traffic_state": "Inconnu"})
     return joined, hour
