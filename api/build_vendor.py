@@ -180,6 +180,8 @@ def build(out: Path, api_dir: Path = API_DIR) -> list[str]:
             f"not runnable on Lambda python{version[0]}.{version[1]} x86_64: " + "; ".join(unfit)
         )
     if out.exists():
+        if any(out.iterdir()) and not (out / MANIFEST_NAME).is_file():
+            raise BuildError(f"{out} is not empty and holds no {MANIFEST_NAME}: not emptying it")
         shutil.rmtree(out)
     out.mkdir(parents=True)
     (out / MANIFEST_NAME).write_text(json.dumps(manifest, indent=1, ensure_ascii=False))

@@ -47,9 +47,10 @@ def make_server(host: str, port: int, settings: Settings | None = None) -> Local
     """A server bound to ``host:port`` (port 0: any free port, see ``server.server_address``)."""
     from chalice.config import Config
     from chalice.local import create_local_server
-    from chalicelib import context  # importable once load_app() put api/ on sys.path
 
     app = load_app()
+    from chalicelib import context  # importable once load_app() put api/ on sys.path
+
     context.configure(settings)
     config = Config.create(chalice_stage="local", app_name=app.app_name, lambda_timeout=30)
     return create_local_server(app, config, host, port)
@@ -61,7 +62,9 @@ def serve(host: str = "127.0.0.1", port: int = 8000, settings: Settings | None =
 
     server = make_server(host, port, settings)
     bound_host, bound_port = server.server.server_address[:2]
-    print(f"Paris API on http://{bound_host}:{bound_port}/ (documentation: /openapi.json)")
+    print(
+        f"Paris API on http://{bound_host}:{bound_port}/ (documentation: /openapi.json)", flush=True
+    )
 
     def stop(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt

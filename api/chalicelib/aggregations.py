@@ -102,6 +102,7 @@ def _declare(name: str, source: str, summary: str) -> None:
             tag="analytics",
             params=(SINCE, UNTIL, LIMIT, NEXT),
             data=_points(name, source),
+            cache="half the analytic's interval",
         ),
     )
     def view(query: dict[str, Any]) -> Reply:

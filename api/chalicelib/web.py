@@ -87,7 +87,7 @@ class Endpoint:
     body: SchemaFn | None = None
     """The whole body's schema when it is not an envelope."""
     description: str = ""
-    cache: str = "the source's interval"
+    cache: str = "half the source's interval"
     not_found: bool = False
 
 

@@ -11,10 +11,16 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
+import re
+import signal
+import subprocess
+import sys
 import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -62,6 +68,29 @@ def test_server_answers_like_the_test_client(base_url: str, local_world: World) 
     status, _, body = fetch(f"{base_url}/parkings?limit=0")
     assert (status, json.loads(body)["error"]["parameter"]) == (400, "limit")
     assert fetch(f"{base_url}/parkings/999/history")[0] == 404
+
+
+def test_serve_command_runs_until_sigterm(local_world: World) -> None:
+    """``python -m api.serve`` (what ``paris-collector api`` calls) on the configured store."""
+    env = {
+        **os.environ,
+        "PARIS_STORAGE": "local",
+        "PARIS_DATA_DIR": str(local_world.settings.data_dir),
+    }
+    root = Path(__file__).resolve().parents[2]
+    command = [sys.executable, "-m", "api.serve", "--host", "127.0.0.1", "--port", "0"]
+    with subprocess.Popen(
+        command, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as server:
+        try:
+            assert server.stdout is not None
+            found = re.search(r"http://[0-9.:]+/", server.stdout.readline())
+            assert found, server.stderr.read() if server.stderr else ""
+            status, _, body = fetch(found[0] + "health")
+            assert status == 200 and json.loads(body)["data"]["storage"]["backend"] == "local"
+        finally:
+            server.send_signal(signal.SIGTERM)
+            assert server.wait(timeout=20) == 0
 
 
 def test_cors_preflight(base_url: str) -> None:
