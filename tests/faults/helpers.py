@@ -192,7 +192,7 @@ class Collector:
     def settings(self) -> Settings:
         env = self.env
         return Settings(
-            _env_file=None,  # type: ignore[call-arg]
+            _env_file=None,
             storage=env.get("PARIS_STORAGE", "local"),
             data_dir=self.data_dir,
             s3_bucket=env.get("PARIS_S3_BUCKET"),
@@ -288,6 +288,14 @@ def wait_spooled(daemon: Daemon, source: str, after: int) -> Line:
     )
 
 
+def wait_in_flight(replay: Replay, fault: int, timeout: float = 30.0) -> None:
+    """Until a request the fault holds back has arrived at the upstream."""
+    deadline = time.monotonic() + timeout
+    while not any(f["id"] == fault and f["hits"] for f in replay.faults()):
+        assert time.monotonic() < deadline, "the slowed request never arrived"
+        time.sleep(0.02)
+
+
 def traffic_keys(replay: Replay, first: datetime, last: datetime) -> set[tuple[str, str]]:
     """Every (arc, hour) key the replay upstream publishes in ``[first, last]`` (hours, UTC)."""
     traffic = replay.world.traffic
@@ -325,11 +333,12 @@ __all__ = [
     "Line",
     "Replay",
     "free_port",
-    "payloads",
     "payload_keys",
     "payload_runs",
+    "payloads",
     "published_hour",
     "silver_keys",
     "traffic_keys",
+    "wait_in_flight",
     "wait_spooled",
 ]

@@ -19,6 +19,7 @@ from .helpers import (
     published_hour,
     silver_keys,
     traffic_keys,
+    wait_in_flight,
     wait_spooled,
 )
 
@@ -27,14 +28,6 @@ N_ARCS = 2977
 
 def bronze_files(collector: Collector) -> set[Path]:
     return set((collector.data_dir / "bronze" / "raw" / "traffic").rglob("*.json.gz"))
-
-
-def wait_in_flight(replay: Replay, fault: int, timeout: float = 30.0) -> None:
-    """Until a request the fault holds back has arrived at the upstream."""
-    deadline = time.monotonic() + timeout
-    while not any(f["id"] == fault and f["hits"] for f in replay.faults()):
-        assert time.monotonic() < deadline, "the slowed request never arrived"
-        time.sleep(0.02)
 
 
 @contextmanager
@@ -64,8 +57,8 @@ def test_kill_9_twice_read_only_database_then_sigterm_mid_fetch(
     replay_upstream.remove_fault(slow)
     assert collector.state("traffic")["plugin"]["watermark"] == watermark
 
-    # 2. kill -9 the moment the raw payload is in bronze: four hours to parse and write.
-    replay_upstream.advance(hours=3)
+    # 2. kill -9 the moment the raw payload is in bronze: three hours to parse and write.
+    replay_upstream.advance(hours=2)
     before = bronze_files(collector)
     daemon = collector.start()
     deadline = time.monotonic() + 60
@@ -78,9 +71,9 @@ def test_kill_9_twice_read_only_database_then_sigterm_mid_fetch(
     assert len(collector.silver("traffic")) == N_ARCS
     assert len(bronze_files(collector) - before) == 1
 
-    # 3. Restart: the four hours land.
+    # 3. Restart: the three hours land.
     daemon = collector.start()
-    daemon.wait_event("run", "traffic", where=lambda x: x["written"] == 4 * N_ARCS, timeout=60)
+    daemon.wait_event("run", "traffic", where=lambda x: x["written"] == 3 * N_ARCS, timeout=60)
 
     # 4. The database turns read-only while an hour is published: the payload is spooled,
     # fetched once, and lands when the database is writable again.
@@ -115,6 +108,6 @@ def test_kill_9_twice_read_only_database_then_sigterm_mid_fetch(
     got = silver_keys(collector.silver("traffic"))
     assert Counter(got).most_common(1)[0][1] == 1
     assert set(got) == traffic_keys(replay_upstream, first, last)
-    assert (last - first).total_seconds() == 6 * 3600
+    assert (last - first).total_seconds() == 5 * 3600
     assert not list((collector.data_dir / "spool").glob("*.spool"))
     assert not [x for x in daemon.lines if "exception" in x or x["event"] == "<not json>"]

@@ -3,6 +3,7 @@ collects every traffic hour published while the upstream was failing."""
 
 from __future__ import annotations
 
+import time
 import urllib.error
 import urllib.request
 from collections import Counter
@@ -44,7 +45,9 @@ def test_traffic_outlives_every_upstream_fault_and_collects_every_hour(
 ) -> None:
     health = free_port()
     collector.sources["traffic"]["enabled"] = True
-    daemon = collector.start(PARIS_BREAKER_THRESHOLD="3", PARIS_HEALTH_PORT=str(health))
+    daemon = collector.start(
+        PARIS_BREAKER_THRESHOLD="2", PARIS_HEALTH_PORT=str(health), PARIS_DRAIN_TIMEOUT="1"
+    )
     first = published_hour(replay_upstream)
     daemon.wait_event("run", "traffic", where=lambda x: x["written"] > 0, timeout=60)
 
@@ -62,7 +65,7 @@ def test_traffic_outlives_every_upstream_fault_and_collects_every_hour(
     replay_upstream.remove_fault(fault)
     daemon.wait_event("circuit breaker closed", "traffic", after=mark)
     recovered = daemon.wait_event("source recovered", "traffic", after=mark)
-    assert recovered["written"] == N_ARCS and recovered["after_failures"] >= 3
+    assert recovered["written"] == N_ARCS and recovered["after_failures"] >= 2
     assert readyz(health)["sources"]["traffic"] == {"breaker": "closed"}
     assert collector.state("traffic")["breaker"] == "closed"  # what `status` shows
 
@@ -99,12 +102,22 @@ def test_traffic_outlives_every_upstream_fault_and_collects_every_hour(
 
     last = published_hour(replay_upstream)
     assert daemon.proc.poll() is None  # it never stopped
+
+    # SIGTERM while the upstream hangs: the run is cancelled at PARIS_DRAIN_TIMEOUT, exit 0.
+    hang = replay_upstream.fault("hang", match=TRAFFIC)
+    daemon.wait(
+        lambda: any(f["id"] == hang and f["hits"] for f in replay_upstream.faults()), "hang"
+    )
+    stopping = time.monotonic()
     assert daemon.terminate() == 0
+    assert time.monotonic() - stopping < 1 + 3
+    [stopped] = daemon.events("daemon stopped")
+    assert stopped["cancelled"] == 1
 
     # Every fault named once, as an error, on the transition; info on each recovery.
-    failing = daemon.events("source failing", "traffic")
-    assert len(failing) == 4 and {x["level"] for x in failing} == {"error"}
-    assert "answered 500" in failing[0]["error"]
+    errors = daemon.events("source failing", "traffic")
+    assert len(errors) == 4 and {x["level"] for x in errors} == {"error"}
+    assert "answered 500" in errors[0]["error"]
     recovered_lines = daemon.events("source recovered", "traffic")
     assert len(recovered_lines) == 4 and {x["level"] for x in recovered_lines} == {"info"}
     assert {x["level"] for x in daemon.events("source still failing")} <= {"info"}
