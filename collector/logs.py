@@ -76,14 +76,19 @@ def configure(level: str = "info", fmt: str = "auto", secrets: Iterable[str | No
 
 
 class _StdlibHandler(logging.StreamHandler):  # type: ignore[type-arg]
-    """Marks the handler :func:`configure` installs, so a second call replaces it."""
+    """The handler :func:`configure` installs (a second call replaces it); writes to the
+    current ``sys.stdout``, which tests and redirections may have swapped since."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stdout
+        super().emit(record)
 
 
 def _route_stdlib(level: str, renderer: Any) -> None:
     """Libraries (APScheduler, aiohttp, botocore) log through the standard library: render
     their warnings and errors like ours, on stdout, so the output stays one format (JSON lines
     under systemd) instead of plain text on stderr."""
-    handler = _StdlibHandler(sys.stdout)
+    handler = _StdlibHandler()
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             foreign_pre_chain=[
