@@ -20,6 +20,7 @@ from .helpers import (
     published_hour,
     silver_keys,
     traffic_keys,
+    wait_in_flight,
 )
 
 N_ARCS = 2977
@@ -105,9 +106,7 @@ def test_traffic_outlives_every_upstream_fault_and_collects_every_hour(
 
     # SIGTERM while the upstream hangs: the run is cancelled at PARIS_DRAIN_TIMEOUT, exit 0.
     hang = replay_upstream.fault("hang", match=TRAFFIC)
-    daemon.wait(
-        lambda: any(f["id"] == hang and f["hits"] for f in replay_upstream.faults()), "hang"
-    )
+    wait_in_flight(replay_upstream, hang)
     stopping = time.monotonic()
     assert daemon.terminate() == 0
     assert time.monotonic() - stopping < 1 + 3
