@@ -244,7 +244,7 @@ class SourceRunner:
         assert self.spool is not None
         try:
             self.spool.put(self.source.name, key, payload, meta, plugin_state, now.isoformat())
-        except SpoolFull as exc:
+        except (SpoolFull, OSError) as exc:  # full by its cap, or the disk itself is full
             if self.metrics is not None:
                 self.metrics.spool_drops.inc()
             raise StorageError(f"{cause or 'storage busy'}; payload dropped: {exc}") from None
