@@ -33,18 +33,22 @@ def _api_dir() -> Path:
 
 
 def cmd_api(ctx: Context, args: argparse.Namespace) -> int:
-    sys.path.insert(0, str(_api_dir()))
-    from serve import serve  # type: ignore[import-not-found]  # api/serve.py
+    import importlib.util
 
-    serve(args.host, args.port)
-    return 0
+    # api/ is a Chalice project, not an installed package: load its serve.py by path.
+    spec = importlib.util.spec_from_file_location("paris_api_serve", _api_dir() / "serve.py")
+    if spec is None or spec.loader is None:
+        raise ImportError("cannot load api/serve.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    code: int = module.serve(args.host, args.port, ctx.app)
+    return code
 
 
 def cmd_dashboard(ctx: Context, args: argparse.Namespace) -> int:
-    from dashboard.serve import serve  # type: ignore[import-not-found,import-untyped,unused-ignore]
+    from dashboard.serve import serve
 
-    serve(args.host, args.port)
-    return 0
+    serve(args.host, args.port, config=args.config)  # replaces this process with Streamlit
 
 
 @contextmanager
