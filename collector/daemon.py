@@ -207,6 +207,16 @@ class Daemon:
         if done:
             log.info("spool replayed", payloads=done, waiting=waiting)
 
+    async def _purge(self) -> None:
+        """Retention for backends without a native TTL (the local one)."""
+        try:
+            removed = await self.services.store.purge_expired(int(datetime.now(UTC).timestamp()))
+        except StorageError as exc:
+            log.warning("retention purge failed", error=str(exc))
+            return
+        if removed:
+            log.info("retention purge", removed=removed)
+
     async def _daily_report(self) -> None:
         from collector.report import write_report, yesterday_in_paris
 
@@ -246,6 +256,7 @@ class Daemon:
             self._add(scheduler, self._aggregate, seconds, f"aggregation:{name}", first, [name])
         self._add(scheduler, self._heartbeat, self.beat_every, "heartbeat", now, [])
         self._add(scheduler, self._drain_spool, 15.0, "spool", now + timedelta(seconds=1), [])
+        self._add(scheduler, self._purge, 6 * 3600.0, "purge", now + timedelta(minutes=5), [])
         if self.services.aggregators:
             # After midnight in Paris, when yesterday's last points are in.
             scheduler.add_job(

@@ -28,6 +28,7 @@ class Batch:
 
     rows: dict[str, list[Row]] = field(default_factory=dict)
     history: dict[str, bool] = field(default_factory=dict)
+    latest_ttl: dict[str, int | None] = field(default_factory=dict)
     rejects: list[Reject] = field(default_factory=list)
     notices: dict[str, str] = field(default_factory=dict)
     records: int = 0
@@ -71,6 +72,8 @@ def build_batch(source: Source, payload: bytes, raw_key: str, now: datetime) -> 
             dataset, item.entity_id, observed, item.model_dump(mode="json"), raw_key
         )
         batch.history[dataset] = type(item).history
+        ttl = type(item).latest_ttl
+        batch.latest_ttl[dataset] = int(ttl.total_seconds()) if ttl is not None else None
         if dataset == main and (batch.freshness is None or observed > batch.freshness):
             batch.freshness = observed
     batch.rows = {dataset: list(rows.values()) for dataset, rows in by_key.items()}
@@ -86,7 +89,12 @@ async def write_batch(store: Store, batch: Batch, retention_days: int, now: date
     expires = int((now + timedelta(days=retention_days)).timestamp())
     written = 0
     for dataset, rows in batch.rows.items():
-        written += await store.put_rows(rows, history=batch.history[dataset], expires_at=expires)
+        written += await store.put_rows(
+            rows,
+            history=batch.history[dataset],
+            expires_at=expires,
+            latest_ttl=batch.latest_ttl.get(dataset),
+        )
     if batch.rejects:
         await store.put_rejects(batch.rejects)
     return written

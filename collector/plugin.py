@@ -36,6 +36,9 @@ class Record(BaseModel):
 
     stream: ClassVar[str] = ""
     history: ClassVar[bool] = True
+    latest_ttl: ClassVar[timedelta | None] = None
+    """How long an entity stays in the latest view after its observation time (None: until
+    it is observed again). Departures use it: yesterday's trains leave the board."""
 
     entity_id: str = Field(min_length=1)
     observed_at: AwareDatetime

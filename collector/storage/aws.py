@@ -171,7 +171,14 @@ class AwsStore(Store):
             )
 
     # silver -----------------------------------------------------------------
-    async def put_rows(self, rows: Sequence[Row], *, history: bool, expires_at: int) -> int:
+    async def put_rows(
+        self,
+        rows: Sequence[Row],
+        *,
+        history: bool,
+        expires_at: int,
+        latest_ttl: int | None = None,
+    ) -> int:
         if not rows:
             return 0
         # Later duplicates win, as INSERT OR REPLACE does; DynamoDB refuses duplicate keys in
@@ -196,7 +203,7 @@ class AwsStore(Store):
         for (dataset, entity_id), row in newest.items():
             if row.observed_at >= marks[dataset].get(entity_id, ""):
                 data = encoded[(dataset, entity_id, row.observed_at)][1]
-                items.append(layout.latest_item(row, data))
+                items.append(layout.latest_item(row, data, latest_ttl))
         await self._write(self.tables.silver, [{"PutRequest": {"Item": i}} for i in items])
         return len(rows)
 
@@ -208,7 +215,9 @@ class AwsStore(Store):
         return {i["sk"]["S"]: i["observed_at"]["S"] for i in items}
 
     async def read_latest(self, dataset: str) -> list[dict[str, Any]]:
-        query = layout.partition_query(self.tables.silver, keys.latest_pk(dataset))
+        query = layout.unexpired(
+            layout.partition_query(self.tables.silver, keys.latest_pk(dataset))
+        )
         return [layout.item_data(i) for i in await self._query(layout.project(query, "data"))]
 
     async def read_window(

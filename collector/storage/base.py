@@ -137,14 +137,22 @@ class Store(ABC):
 
     # silver -----------------------------------------------------------------
     @abstractmethod
-    async def put_rows(self, rows: Sequence[Row], *, history: bool, expires_at: int) -> int:
+    async def put_rows(
+        self,
+        rows: Sequence[Row],
+        *,
+        history: bool,
+        expires_at: int,
+        latest_ttl: int | None = None,
+    ) -> int:
         """Upsert rows by key (idempotent). ``history`` keeps every observation, else only
-        the latest view is written. The latest view never goes back in time. Returns rows
-        written."""
+        the latest view is written. The latest view never goes back in time; with
+        ``latest_ttl`` (seconds) an entity leaves it that long after its observation time.
+        Returns rows written."""
 
     @abstractmethod
     async def read_latest(self, dataset: str) -> list[dict[str, Any]]:
-        """The latest record of each entity of a dataset."""
+        """The latest record of each entity of a dataset (expired ones left out)."""
 
     @abstractmethod
     async def read_window(

@@ -20,6 +20,7 @@ with the latest view: avoid that id.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -116,11 +117,27 @@ def history_item(row: Row, data: AttributeValue, expires_at: int) -> Item:
     return item
 
 
-def latest_item(row: Row, data: AttributeValue) -> Item:
+def latest_item(row: Row, data: AttributeValue, ttl: int | None = None) -> Item:
     item = _row_attributes(row, data)
     item["pk"] = s(keys.latest_pk(row.dataset))
     item["sk"] = s(row.entity_id)
+    if ttl is not None:
+        item[TTL_ATTRIBUTE] = n(int(keys.parse_ts(row.observed_at).timestamp()) + ttl)
     return item
+
+
+def unexpired(query: dict[str, Any]) -> dict[str, Any]:
+    """Leave out items past their TTL: DynamoDB deletes them only within a day or two."""
+    names = dict(query.get("ExpressionAttributeNames", {}), **{"#ttl": TTL_ATTRIBUTE})
+    values = dict(
+        query.get("ExpressionAttributeValues", {}), **{":now": {"N": str(int(time.time()))}}
+    )
+    return {
+        **query,
+        "FilterExpression": "attribute_not_exists(#ttl) OR #ttl >= :now",
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": values,
+    }
 
 
 def item_data(item: Item) -> dict[str, Any]:

@@ -81,7 +81,9 @@ class DynamoReader(Reader):
                 )
 
     def latest(self, dataset: str) -> list[dict[str, Any]]:
-        query = layout.partition_query(self.tables.silver, keys.latest_pk(dataset))
+        query = layout.unexpired(
+            layout.partition_query(self.tables.silver, keys.latest_pk(dataset))
+        )
         return [layout.item_data(i) for i in self._query(layout.project(query, "data"))]
 
     def history(

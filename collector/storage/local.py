@@ -172,9 +172,18 @@ class LocalStore(Store):
         await self._io(lambda: _write_atomic(self.bronze / key, body))
 
     # silver -----------------------------------------------------------------
-    async def put_rows(self, rows: Sequence[Row], *, history: bool, expires_at: int) -> int:
+    async def put_rows(
+        self,
+        rows: Sequence[Row],
+        *,
+        history: bool,
+        expires_at: int,
+        latest_ttl: int | None = None,
+    ) -> int:
         return await self._call(
-            lambda: db.put_rows(self.conn, rows, history=history, expires_at=expires_at)
+            lambda: db.put_rows(
+                self.conn, rows, history=history, expires_at=expires_at, latest_ttl=latest_ttl
+            )
         )
 
     async def read_latest(self, dataset: str) -> list[dict[str, Any]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import ClassVar
 
 from pydantic import AwareDatetime, Field
@@ -15,6 +16,9 @@ class Departure(Record):
 
     stream: ClassVar[str] = ""
     history: ClassVar[bool] = True
+    # The board ("latest") keeps a train for a day after its scheduled time, then drops it;
+    # the history keeps it for the source's retention.
+    latest_ttl: ClassVar[timedelta | None] = timedelta(days=1)
 
     stop_area_id: str = Field(description="the stop area polled, e.g. stop_area:SNCF:87686006")
     station: str | None = Field(description="stop area name, e.g. Paris Gare de Lyon")

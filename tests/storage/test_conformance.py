@@ -132,6 +132,21 @@ async def test_latest_never_goes_back_in_time(store: Store, reader: Reader) -> N
     assert [d["speed"] for d in history] == [55, 10]
 
 
+async def test_latest_view_entries_can_expire(store: Store, reader: Reader) -> None:
+    now = datetime.now(UTC).replace(microsecond=0)
+    gone = row("train1", now - timedelta(days=2), dataset="departures")
+    kept = row("train2", now - timedelta(hours=1), dataset="departures")
+    forever = row("arc1", now - timedelta(days=2))  # no TTL: stays until observed again
+    await store.put_rows([gone, kept], history=True, expires_at=EXPIRES, latest_ttl=86_400)
+    await store.put_rows([forever], history=True, expires_at=EXPIRES)
+
+    assert await store.read_latest("departures") == [kept.data]
+    assert reader.latest("departures") == [kept.data]
+    assert reader.latest("traffic") == [forever.data]
+    # The history keeps the train for the dataset's retention.
+    assert reader.history("departures", "train1", "", "~", limit=5).items == [gone.data]
+
+
 async def test_read_window_bounds_and_order_across_days(store: Store) -> None:
     start = datetime(2025, 11, 3, 22, 0, tzinfo=UTC)
     times = [start + timedelta(hours=h) for h in range(0, 30, 2)]  # three UTC days
