@@ -207,6 +207,19 @@ class Daemon:
         if done:
             log.info("spool replayed", payloads=done, waiting=waiting)
 
+    async def _record_switches(self) -> None:
+        """Save which sources this daemon runs, and why not, for the readers (``/sources``)."""
+        disabled = self.services.plugins.disabled
+        for name in sorted(self.services.registry.sources):
+            try:
+                state = await self.services.store.get_state(name)
+                state["enabled"] = name in self.services.runners
+                state["disabled_reason"] = disabled.get(name)
+                await self.services.store.put_state(name, state)
+            except StorageError as exc:
+                log.warning("source switches not saved", source=name, error=str(exc))
+                return
+
     async def _purge(self) -> None:
         """Retention for backends without a native TTL (the local one)."""
         try:
@@ -307,6 +320,7 @@ class Daemon:
             if not await wait_for_storage(self.services, self.stop_event):
                 return 0
             self.health.storage_ok = True
+            await self._record_switches()
             scheduler = AsyncIOScheduler(timezone=UTC)
             self._schedule(scheduler)
             for add in extra_jobs:

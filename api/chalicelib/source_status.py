@@ -24,8 +24,10 @@ def describe(info: SourceInfo, state: dict[str, Any]) -> dict[str, Any]:
     return {
         "name": info.name,
         "description": info.description,
-        "enabled": info.enabled,
-        "disabled_reason": info.disabled_reason,
+        # The daemon records what it really runs; the API's own settings are only a fallback
+        # (on Lambda the API does not hold the daemon's secrets).
+        "enabled": bool(state.get("enabled", info.enabled)),
+        "disabled_reason": state.get("disabled_reason", info.disabled_reason),
         "interval_s": info.interval_s,
         "datasets": list(info.datasets),
         "licence": info.licence,

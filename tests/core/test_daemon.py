@@ -6,13 +6,15 @@ import json
 import signal
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+from collector.storage.local import LocalReader
 from tests.core.conftest import CLOSED, Daemon, Upstream
 
 
 def test_no_network_one_error_per_source_then_sigterm_exits_0(
-    start_daemon: Callable[[dict[str, str]], Daemon],
+    start_daemon: Callable[[dict[str, str]], Daemon], tmp_path: Path
 ) -> None:
     daemon = start_daemon({"PARIS_SOURCES__COUNTER__URL": CLOSED})
     failing = {"traffic", "parking", "counter"}
@@ -40,6 +42,11 @@ def test_no_network_one_error_per_source_then_sigterm_exits_0(
     assert daemon.proc.wait(timeout=10) == 0
     assert time.monotonic() - started < 10
     daemon.read_until(lambda lines: bool(daemon.events("daemon stopped")), timeout=5)
+    # What the daemon runs, and why not, is recorded for the readers (the API's /sources).
+    states = LocalReader(tmp_path / "data").states()
+    assert states["traffic"]["enabled"] is True
+    assert states["departures"]["enabled"] is False
+    assert "PARIS_SNCF_TOKEN" in states["departures"]["disabled_reason"]
 
 
 def test_sigterm_drains_a_slow_run(
