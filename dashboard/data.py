@@ -297,6 +297,14 @@ def freshness(ctx: Context) -> list[Freshness]:
     return judge(ctx.catalogue, states(ctx), ctx.now)
 
 
+def disabled_reason(info: SourceInfo | None, state: dict[str, Any]) -> str | None:
+    """Why a source does not run: the daemon's own record first (it holds the secrets the
+    dashboard does not), the dashboard's settings otherwise."""
+    if "enabled" in state:
+        return None if state["enabled"] else (state.get("disabled_reason") or "switched off")
+    return info.disabled if info is not None else None
+
+
 def judge(catalogue: Catalogue, saved: dict[str, dict[str, Any]], now: datetime) -> list[Freshness]:
     """The freshness of each source, from its saved state (see ``collector/runner.py``)."""
     names = sorted(set(catalogue.sources) | set(saved))
@@ -307,8 +315,9 @@ def judge(catalogue: Catalogue, saved: dict[str, dict[str, Any]], now: datetime)
         interval = info.interval_s if info else DEFAULT_TTL_S
         last_success = parse_time(state.get("last_success_at"))
         failures = int(state.get("consecutive_failures") or 0)
-        if info is not None and info.disabled:
-            status, detail = "disabled", info.disabled
+        reason = disabled_reason(info, state)
+        if reason:
+            status, detail = "disabled", reason
         elif last_success is None and not state:
             status, detail = "never run", "no run recorded yet"
         elif failures:

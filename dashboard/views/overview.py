@@ -133,14 +133,19 @@ def sources(ctx: data.Context) -> None:
 def enabled(ctx: data.Context) -> None:
     st.subheader("What is enabled")
     cat = ctx.catalogue
+    try:
+        saved = data.states(ctx)
+    except data.Unavailable:  # already said above; the settings alone still tell a lot
+        saved = {}
+    reasons = {s.name: data.disabled_reason(s, saved.get(s.name, {})) for s in cat.sources.values()}
     frame = pd.DataFrame(
         [
             {
                 "kind": "source",
                 "name": s.name,
-                "enabled": s.disabled is None,
+                "enabled": reasons[s.name] is None,
                 "interval (s)": s.interval_s,
-                "note": s.disabled or s.description,
+                "note": reasons[s.name] or s.description,
                 "publisher": s.attribution,
                 "licence": s.licence,
             }

@@ -153,3 +153,18 @@ def test_the_serve_command_runs_streamlit_headless_on_the_given_address() -> Non
     assert flags["--server.address"] == "0.0.0.0"
     assert flags["--server.port"] == "8600"
     assert flags["--browser.gatherUsageStats"] == "false"
+
+
+def test_the_daemons_record_of_what_it_runs_wins_over_the_dashboards_settings() -> None:
+    # The dashboard has no SNCF token, the daemon has: departures runs.
+    running = {**state(timedelta(minutes=1)), "enabled": True, "disabled_reason": None}
+    # The daemon switched parking off; the dashboard's settings do not know.
+    off = {**state(None), "enabled": False, "disabled_reason": "switched off (ENABLED=false)"}
+    judged = {
+        f.source: f for f in data.judge(CATALOGUE, {"departures": running, "parking": off}, NOW)
+    }
+    assert judged["departures"].status == "fresh"
+    assert (judged["parking"].status, judged["parking"].detail) == (
+        "disabled",
+        "switched off (ENABLED=false)",
+    )
