@@ -7,6 +7,8 @@ records, and the event loop keeps serving the other sources meanwhile.
 from __future__ import annotations
 
 import asyncio
+import gc
+import threading
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -39,8 +41,44 @@ class Batch:
         return sum(len(rows) for rows in self.rows.values())
 
 
+class _GcPause:
+    """Pause the cyclic garbage collector while a payload is parsed (re-entrant, thread-safe).
+
+    Parsing allocates tens of thousands of containers (dicts, lists, models), none of them in
+    a cycle: reference counting frees them, yet each allocation burst triggers collections that
+    walk every live object. Measured on a traffic hour, ``build_batch`` takes ~40% less time
+    with the collector paused (docs/benchmarks.md). It resumes when the last parse ends.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._depth = 0
+        self._resume = False
+
+    def __enter__(self) -> None:
+        with self._lock:
+            if self._depth == 0:
+                self._resume = gc.isenabled()
+                gc.disable()
+            self._depth += 1
+
+    def __exit__(self, *exc: object) -> None:
+        with self._lock:
+            self._depth -= 1
+            if self._depth == 0 and self._resume:
+                gc.enable()
+
+
+_gc_paused = _GcPause()
+
+
 def build_batch(source: Source, payload: bytes, raw_key: str, now: datetime) -> Batch:
     """Parse and validate (pure CPU work; runs in a thread)."""
+    with _gc_paused:
+        return _build_batch(source, payload, raw_key, now)
+
+
+def _build_batch(source: Source, payload: bytes, raw_key: str, now: datetime) -> Batch:
     try:
         everything = list(source.parse(payload))
     except Exception as exc:
