@@ -98,8 +98,13 @@ class TrafficDataset(Dataset):
     def size(self, key: Hashable) -> int:
         return 1 if key is None else N_ARCS
 
-    static_fields = frozenset(f.name for f in FIELDS) - {"t_1h", "q", "k", "etat_trafic",
-                                                         "etat_barre"}
+    static_fields = frozenset(f.name for f in FIELDS) - {
+        "t_1h",
+        "q",
+        "k",
+        "etat_trafic",
+        "etat_barre",
+    }
 
     def templates(self, key: Hashable) -> Sequence[Row]:
         return [self.phantom] if key is None else self._templates

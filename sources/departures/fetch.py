@@ -64,7 +64,9 @@ async def fetch(ctx: FetchContext) -> Fetched:
         if response.status != 200 or not isinstance(answer, dict) or "error" in answer:
             failed.append(stop_area)
             ctx.log.warning(
-                "station answered an error", stop_area=stop_area, status=response.status,
+                "station answered an error",
+                stop_area=stop_area,
+                status=response.status,
                 error=error_message(body),
             )
         elif _truncated(answer):

@@ -60,8 +60,11 @@ def _departure(stop_area: str, item: Any, tz: ZoneInfo) -> Parsed:
     times = _dict(item.get("stop_date_time"))
     stop_point = _dict(item.get("stop_point"))
     journey = next(
-        (link.get("id") for link in item.get("links") or []
-         if isinstance(link, dict) and link.get("type") == "vehicle_journey"),
+        (
+            link.get("id")
+            for link in item.get("links") or []
+            if isinstance(link, dict) and link.get("type") == "vehicle_journey"
+        ),
         None,
     )
     realtime = _local(times.get("departure_date_time"), tz)

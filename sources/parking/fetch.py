@@ -41,12 +41,18 @@ async def fetch(ctx: FetchContext) -> Fetched:
 
     live = b"[" + b",".join(pages) + b"]" if pages else b"null"
     payload = (
-        b'{"fetched_at":' + orjson.dumps(_iso(ctx.now))
-        + b',"reference_at":' + orjson.dumps(_iso(reference_at))
-        + b',"reference":' + reference
-        + b',"live":' + live
-        + b',"live_error":' + orjson.dumps(error)
-        + b',"live_down_since":' + orjson.dumps(_iso(down_since))
+        b'{"fetched_at":'
+        + orjson.dumps(_iso(ctx.now))
+        + b',"reference_at":'
+        + orjson.dumps(_iso(reference_at))
+        + b',"reference":'
+        + reference
+        + b',"live":'
+        + live
+        + b',"live_error":'
+        + orjson.dumps(error)
+        + b',"live_down_since":'
+        + orjson.dumps(_iso(down_since))
         + b"}"
     )
     state = {"reference": reference.decode(), "reference_at": reference_at.isoformat()}
@@ -86,7 +92,9 @@ async def _live(ctx: FetchContext, settings: ParkingSettings) -> tuple[list[byte
     try:
         for _ in range(settings.live_max_pages):
             params: dict[str, str | int] = {
-                "limit": PAGE, "offset": offset, "where": f'countertype = "{COUNTER}"'
+                "limit": PAGE,
+                "offset": offset,
+                "where": f'countertype = "{COUNTER}"',
             }
             response = await ctx.http.get(url, params=params)
             body: Any = response.json()

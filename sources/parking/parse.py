@@ -23,22 +23,52 @@ from sources.parking.records import ParkingAvailability
 COUNTER = "STANDARD"
 STALE = timedelta(hours=1)
 CAPACITIES = {
-    "capacity_cars": "nb_places", "capacity_pmr": "nb_pmr", "capacity_motorbikes": "nb_2_rm",
-    "capacity_bikes": "nb_velo", "capacity_ev": "nb_voitures_electriques",
+    "capacity_cars": "nb_places",
+    "capacity_pmr": "nb_pmr",
+    "capacity_motorbikes": "nb_2_rm",
+    "capacity_bikes": "nb_velo",
+    "capacity_ev": "nb_voitures_electriques",
 }
 PRICES = {f"price_{h}": f"tarif_{h}" for h in ("1h", "2h", "3h", "4h", "24h")}
 _NUMBER = re.compile(r"-?\d+(?:[.,]\d+)?")
 # Fields the fetch selects from the reference, and the SAEMES live row's fields: anything else
 # is news worth telling the operator (once).
-KNOWN_REFERENCE = frozenset({
-    "id", "nom", "adresse", "arrdt", "deleg", "nb_places", "nb_pmr", "nb_2_rm", "nb_velo",
-    "nb_voitures_electriques", "hauteur_max", "tarif_1h", "tarif_2h", "tarif_3h", "tarif_4h",
-    "tarif_24h", "mis_a_jour", "xlong", "ylat", "geo_point_2d",
-})
-KNOWN_LIVE = frozenset({
-    "nom_parking", "pmo_number", "facilityid", "countertype", "counterfreeplaces", "date",
-    "type_de_parc", "geo",
-})
+KNOWN_REFERENCE = frozenset(
+    {
+        "id",
+        "nom",
+        "adresse",
+        "arrdt",
+        "deleg",
+        "nb_places",
+        "nb_pmr",
+        "nb_2_rm",
+        "nb_velo",
+        "nb_voitures_electriques",
+        "hauteur_max",
+        "tarif_1h",
+        "tarif_2h",
+        "tarif_3h",
+        "tarif_4h",
+        "tarif_24h",
+        "mis_a_jour",
+        "xlong",
+        "ylat",
+        "geo_point_2d",
+    }
+)
+KNOWN_LIVE = frozenset(
+    {
+        "nom_parking",
+        "pmo_number",
+        "facilityid",
+        "countertype",
+        "counterfreeplaces",
+        "date",
+        "type_de_parc",
+        "geo",
+    }
+)
 
 
 def parse(payload: bytes) -> Iterator[Parsed]:
@@ -84,21 +114,31 @@ def _counters(pages: Any) -> dict[str, dict[str, Any]]:
 
 
 def _record(
-    car: dict[str, Any], live: dict[str, Any] | None, stable: datetime | None,
+    car: dict[str, Any],
+    live: dict[str, Any] | None,
+    stable: datetime | None,
     fetched_at: datetime | None,
 ) -> Parsed:
     lon, lat = _car_point(car)
     arrondissement, zone = _place(lon, lat, car.get("arrdt"))
     fields: dict[str, Any] = {
         "entity_id": str(car["id"]) if car.get("id") is not None else None,
-        "name": car.get("nom"), "address": car.get("adresse"),
-        "arrondissement": arrondissement, "zone": zone, "operator": car.get("deleg"),
-        "lon": lon, "lat": lat,
+        "name": car.get("nom"),
+        "address": car.get("adresse"),
+        "arrondissement": arrondissement,
+        "zone": zone,
+        "operator": car.get("deleg"),
+        "lon": lon,
+        "lat": lat,
         **{field: _int(car.get(key)) for field, key in CAPACITIES.items()},
         "max_height_cm": _height_cm(car.get("hauteur_max")),
         **{field: _price(car.get(key)) for field, key in PRICES.items()},
-        "observed_at": stable, "live_id": None, "free_places": None, "occupancy_rate": None,
-        "availability": "unknown", "flags": [],
+        "observed_at": stable,
+        "live_id": None,
+        "free_places": None,
+        "occupancy_rate": None,
+        "availability": "unknown",
+        "flags": [],
     }
     counted_at = _time(live.get("date")) if live else None
     free = _int(live.get("counterfreeplaces")) if live else None
@@ -114,8 +154,12 @@ def _record(
         if capacity and not {"negative", "above_capacity"} & set(flags):
             rate = round(1 - free / capacity, 4)
         fields.update(
-            observed_at=counted_at, live_id=live.get("facilityid") or live.get("pmo_number"),
-            free_places=free, occupancy_rate=rate, availability="live", flags=flags,
+            observed_at=counted_at,
+            live_id=live.get("facilityid") or live.get("pmo_number"),
+            free_places=free,
+            occupancy_rate=rate,
+            availability="live",
+            flags=flags,
         )
     if fields["observed_at"] is None:
         return Invalid(reason="no time: neither a live count nor a reference time", data=car)

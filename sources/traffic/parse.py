@@ -22,11 +22,25 @@ from sources.traffic.records import Arc, TrafficCount
 PHANTOM = "*"
 UNKNOWN_ZONE = "unknown"
 # Every field the dataset publishes (the fetch selects some of them): anything else is news.
-KNOWN_FIELDS = frozenset({
-    "iu_ac", "libelle", "t_1h", "q", "k", "etat_trafic", "etat_barre", "iu_nd_amont",
-    "libelle_nd_amont", "iu_nd_aval", "libelle_nd_aval", "date_debut", "date_fin", "geo_point_2d",
-    "geo_shape",
-})
+KNOWN_FIELDS = frozenset(
+    {
+        "iu_ac",
+        "libelle",
+        "t_1h",
+        "q",
+        "k",
+        "etat_trafic",
+        "etat_barre",
+        "iu_nd_amont",
+        "libelle_nd_amont",
+        "iu_nd_aval",
+        "libelle_nd_aval",
+        "date_debut",
+        "date_fin",
+        "geo_point_2d",
+        "geo_shape",
+    }
+)
 
 
 def parse(payload: bytes) -> Iterator[Parsed]:

@@ -46,14 +46,30 @@ def parking(
 ) -> dict[str, Any]:
     """A car park; live when ``free`` is given, else availability unknown."""
     data: dict[str, Any] = {
-        "entity_id": entity_id, "observed_at": at(minutes_ago), "name": f"Parc {entity_id}",
-        "address": None, "arrondissement": arrondissement, "zone": _zone(arrondissement, zone),
-        "operator": "SAEMES", "capacity_cars": capacity, "capacity_pmr": None,
-        "capacity_motorbikes": None, "capacity_bikes": None, "capacity_ev": None,
-        "max_height_cm": None, "price_1h": None, "price_2h": None, "price_3h": None,
-        "price_4h": None, "price_24h": None, "lon": None, "lat": None,
-        "live_id": "PMO01" if free is not None else None, "free_places": free,
-        "occupancy_rate": None, "availability": "live" if free is not None else "unknown",
+        "entity_id": entity_id,
+        "observed_at": at(minutes_ago),
+        "name": f"Parc {entity_id}",
+        "address": None,
+        "arrondissement": arrondissement,
+        "zone": _zone(arrondissement, zone),
+        "operator": "SAEMES",
+        "capacity_cars": capacity,
+        "capacity_pmr": None,
+        "capacity_motorbikes": None,
+        "capacity_bikes": None,
+        "capacity_ev": None,
+        "max_height_cm": None,
+        "price_1h": None,
+        "price_2h": None,
+        "price_3h": None,
+        "price_4h": None,
+        "price_24h": None,
+        "lon": None,
+        "lat": None,
+        "live_id": "PMO01" if free is not None else None,
+        "free_places": free,
+        "occupancy_rate": None,
+        "availability": "live" if free is not None else "unknown",
         "flags": list(flags),
     }
     data.update(fields)
@@ -74,11 +90,21 @@ def traffic(
 ) -> dict[str, Any]:
     """One arc's count for the hour ending ``hours_ago`` hours before END."""
     data: dict[str, Any] = {
-        "entity_id": entity_id, "observed_at": at(60 * hours_ago), "label": f"Arc_{entity_id}",
-        "upstream_node_id": None, "upstream_node_label": None, "downstream_node_id": None,
-        "downstream_node_label": None, "lon": 2.37, "lat": 48.84,
-        "arrondissement": arrondissement, "zone": _zone(arrondissement, zone),
-        "flow_q": q, "occupancy_k": k, "traffic_state": state, "arc_status": status,
+        "entity_id": entity_id,
+        "observed_at": at(60 * hours_ago),
+        "label": f"Arc_{entity_id}",
+        "upstream_node_id": None,
+        "upstream_node_label": None,
+        "downstream_node_id": None,
+        "downstream_node_label": None,
+        "lon": 2.37,
+        "lat": 48.84,
+        "arrondissement": arrondissement,
+        "zone": _zone(arrondissement, zone),
+        "flow_q": q,
+        "occupancy_k": k,
+        "traffic_state": state,
+        "arc_status": status,
     }
     data.update(fields)
     return TrafficCount.model_validate(data).model_dump(mode="json")
@@ -100,11 +126,21 @@ def departure(
     base = at(minutes_ago)
     data: dict[str, Any] = {
         "entity_id": f"vehicle_journey:SNCF:2025-11-04:{train}:1187:LongDistanceTrain@{stop_area}",
-        "observed_at": base, "stop_area_id": stop_area, "station": station,
-        "stop_point_id": None, "network": network, "commercial_mode": network,
-        "physical_mode": "Train grande vitesse", "direction": direction, "headsign": train,
-        "train_number": train, "label": None, "base_departure": base,
-        "realtime_departure": base, "delay_minutes": delay, "data_freshness": freshness,
+        "observed_at": base,
+        "stop_area_id": stop_area,
+        "station": station,
+        "stop_point_id": None,
+        "network": network,
+        "commercial_mode": network,
+        "physical_mode": "Train grande vitesse",
+        "direction": direction,
+        "headsign": train,
+        "train_number": train,
+        "label": None,
+        "base_departure": base,
+        "realtime_departure": base,
+        "delay_minutes": delay,
+        "data_freshness": freshness,
     }
     data.update(fields)
     return Departure.model_validate(data).model_dump(mode="json")

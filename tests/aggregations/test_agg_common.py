@@ -44,7 +44,8 @@ def test_times() -> None:
     assert parse_time(None) is None
     rows = [{"observed_at": "2025-11-04T19:00:00Z"}, {"observed_at": "2025-11-04T18:00:00Z"}]
     assert time_span(rows) == (
-        datetime(2025, 11, 4, 18, tzinfo=UTC), datetime(2025, 11, 4, 19, tzinfo=UTC),
+        datetime(2025, 11, 4, 18, tzinfo=UTC),
+        datetime(2025, 11, 4, 19, tzinfo=UTC),
     )
     assert time_span([]) == (None, None)
 
@@ -53,6 +54,9 @@ def test_orders() -> None:
     assert sorted(["10", "9", "b", "a", "100"], key=natural_key) == ["9", "10", "100", "a", "b"]
     zones = [(None, "unknown"), (None, "outside Paris"), (20, "Paris 20e"), (5, "Paris 5e")]
     assert sorted(zones, key=lambda z: zone_key(*z)) == [
-        (5, "Paris 5e"), (20, "Paris 20e"), (None, "outside Paris"), (None, "unknown"),
+        (5, "Paris 5e"),
+        (20, "Paris 20e"),
+        (None, "outside Paris"),
+        (None, "unknown"),
     ]
     assert ranked_counts({"b": 2, "a": 2, "c": 5}) == [("c", 5), ("a", 2), ("b", 2)]

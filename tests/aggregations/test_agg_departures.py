@@ -28,8 +28,10 @@ def test_departures_by_network() -> None:
     out = run(BY_NETWORK, rows)
     assert out == {
         "note": None,
-        "window_start": "2025-11-03T19:00:00Z", "window_end": "2025-11-04T19:00:00Z",
-        "observed_from": "2025-11-03T19:50:00Z", "observed_to": "2025-11-04T19:00:00Z",
+        "window_start": "2025-11-03T19:00:00Z",
+        "window_end": "2025-11-04T19:00:00Z",
+        "observed_from": "2025-11-03T19:50:00Z",
+        "observed_to": "2025-11-04T19:00:00Z",
         "departures": 7,
         "networks": [
             {"network": "TGV INOUI", "departures": 3, "share": 0.4286},  # 3/7
@@ -107,17 +109,28 @@ def test_departures_total_and_delays() -> None:
     assert (out["departures"], out["delay_threshold_minutes"], out["note"]) == (8, 5.0, None)
     # delays known: 0, 10, 5, -2, 20 -> mean 33 / 5; delayed (> 5): 10 and 20
     assert out["total"] == {
-        "departures": 8, "departures_with_delay": 5, "departures_realtime": 4,
-        "mean_delay_minutes": 6.6, "delayed": 2, "share_delayed": 0.4,
+        "departures": 8,
+        "departures_with_delay": 5,
+        "departures_realtime": 4,
+        "mean_delay_minutes": 6.6,
+        "delayed": 2,
+        "share_delayed": 0.4,
     }
     assert [s["station"] for s in out["stations"]] == [
-        "Paris Gare de Lyon", "Paris Gare du Nord", "Paris Saint-Lazare",
+        "Paris Gare de Lyon",
+        "Paris Gare du Nord",
+        "Paris Saint-Lazare",
     ]
     lyon, nord, lazare = out["stations"]
     assert lyon == {
-        "stop_area_id": "stop_area:SNCF:87686006", "station": "Paris Gare de Lyon",
-        "departures": 4, "departures_with_delay": 3, "departures_realtime": 2,
-        "mean_delay_minutes": 5.0, "delayed": 1, "share_delayed": 0.3333,  # (0 + 10 + 5) / 3
+        "stop_area_id": "stop_area:SNCF:87686006",
+        "station": "Paris Gare de Lyon",
+        "departures": 4,
+        "departures_with_delay": 3,
+        "departures_realtime": 2,
+        "mean_delay_minutes": 5.0,
+        "delayed": 1,
+        "share_delayed": 0.3333,  # (0 + 10 + 5) / 3
     }
     assert (nord["mean_delay_minutes"], nord["delayed"], nord["share_delayed"]) == (9.0, 1, 0.5)
     assert (lazare["departures"], lazare["departures_with_delay"]) == (2, 0)

@@ -35,9 +35,16 @@ def test_average_availability_per_car_park() -> None:
     one, two, ten = out["car_parks"]
     # (50 + 70 + 90) / 3 = 70; rates .25, .35, .45 -> .35
     assert two == {
-        "entity_id": "2", "name": "Parc 2", "arrondissement": 12, "zone": "Paris 12e",
-        "capacity_cars": 200, "samples": 3, "mean_free_places": 70.0, "min_free_places": 50,
-        "max_free_places": 90, "mean_availability_rate": 0.35,
+        "entity_id": "2",
+        "name": "Parc 2",
+        "arrondissement": 12,
+        "zone": "Paris 12e",
+        "capacity_cars": 200,
+        "samples": 3,
+        "mean_free_places": 70.0,
+        "min_free_places": 50,
+        "max_free_places": 90,
+        "mean_availability_rate": 0.35,
         "last_observed_at": "2025-11-04T18:50:00Z",
     }
     assert (ten["mean_free_places"], ten["mean_availability_rate"]) == (35.0, None)
@@ -69,10 +76,15 @@ def snapshot() -> list[dict[str, object]]:
 def test_parkings_in_operation() -> None:
     out = run(IN_OPERATION, snapshot())
     assert out == {
-        "note": None, "as_of": "2025-11-04T19:00:00Z", "max_age_minutes": 30.0,
-        "car_parks_total": 7, "in_operation": 3, "share_in_operation": 0.4286,  # 3/7
+        "note": None,
+        "as_of": "2025-11-04T19:00:00Z",
+        "max_age_minutes": 30.0,
+        "car_parks_total": 7,
+        "in_operation": 3,
+        "share_in_operation": 0.4286,  # 3/7
         "not_reporting": {"no_live_count": 1, "stale": 2, "implausible": 1},
-        "observed_from": "2025-11-04T18:30:00Z", "observed_to": "2025-11-04T19:03:00Z",
+        "observed_from": "2025-11-04T18:30:00Z",
+        "observed_to": "2025-11-04T19:03:00Z",
     }
 
 
@@ -106,11 +118,18 @@ def test_overall_occupancy_is_weighted_by_capacity() -> None:
     out = run(OCCUPANCY, rows)
     # occupied (200-50) + (300-150) = 300 of 500 places; the mean of the rates would be .625
     assert out == {
-        "note": None, "as_of": "2025-11-04T19:00:00Z", "max_age_minutes": 30.0,
-        "occupancy_rate": 0.6, "occupied_places": 300, "free_places": 200,
-        "capacity_places": 500, "car_parks_used": 2, "car_parks_total": 7,
+        "note": None,
+        "as_of": "2025-11-04T19:00:00Z",
+        "max_age_minutes": 30.0,
+        "occupancy_rate": 0.6,
+        "occupied_places": 300,
+        "free_places": 200,
+        "capacity_places": 500,
+        "car_parks_used": 2,
+        "car_parks_total": 7,
         "excluded": {"no_live_count": 1, "stale": 1, "implausible": 1, "no_capacity": 2},
-        "observed_from": "2025-11-04T18:55:00Z", "observed_to": "2025-11-04T18:55:00Z",
+        "observed_from": "2025-11-04T18:55:00Z",
+        "observed_to": "2025-11-04T18:55:00Z",
     }
 
 
@@ -142,8 +161,13 @@ def priced() -> list[dict[str, object]]:
 def stats(duration: str, hours: int, n: int, *values: float | None) -> dict[str, object]:
     median, mean, low, high = values
     return {
-        "duration": duration, "hours": hours, "car_parks_priced": n, "median_eur": median,
-        "mean_eur": mean, "min_eur": low, "max_eur": high,
+        "duration": duration,
+        "hours": hours,
+        "car_parks_priced": n,
+        "median_eur": median,
+        "mean_eur": mean,
+        "min_eur": low,
+        "max_eur": high,
         "note": None if n else f"no car park publishes a {duration} price",
     }
 
@@ -160,15 +184,24 @@ def test_reference_pricing_city_statistics() -> None:
     ]
     assert [p["entity_id"] for p in out["car_parks"]] == ["1", "2", "3", "4", "10"]
     assert out["car_parks"][1] == {
-        "entity_id": "2", "name": "Parc 2", "arrondissement": 12, "zone": "Paris 12e",
-        "price_1h": 4.0, "price_2h": 7.0, "price_3h": None, "price_4h": None, "price_24h": 30.0,
+        "entity_id": "2",
+        "name": "Parc 2",
+        "arrondissement": 12,
+        "zone": "Paris 12e",
+        "price_1h": 4.0,
+        "price_2h": 7.0,
+        "price_3h": None,
+        "price_4h": None,
+        "price_24h": 30.0,
     }
 
 
 def test_reference_pricing_by_arrondissement() -> None:
     zones = run(PRICING, priced())["by_zone"]
     assert [(z["zone"], z["arrondissement"], z["car_parks"]) for z in zones] == [
-        ("Paris 5e", 5, 2), ("Paris 12e", 12, 2), ("outside Paris", None, 1),
+        ("Paris 5e", 5, 2),
+        ("Paris 12e", 12, 2),
+        ("outside Paris", None, 1),
     ]
     fifth, twelfth, outside = zones
     assert fifth["durations"][0] == stats("1h", 1, 1, 3.0, 3.0, 3.0, 3.0)

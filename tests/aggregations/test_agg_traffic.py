@@ -79,9 +79,7 @@ def test_a_partial_newest_hour_is_said() -> None:
     ]
     out = run(CONGESTION, rows)
     assert (out["congestion_index"], out["arcs"], out["arcs_older_hours"]) == (100.0, 1, 2)
-    assert out["note"] == (
-        "partial hour: 1 of 3 arcs counted for data_hour, the others lag behind"
-    )
+    assert out["note"] == ("partial hour: 1 of 3 arcs counted for data_hour, the others lag behind")
 
 
 def critical_hour() -> list[dict[str, Any]]:
@@ -106,9 +104,16 @@ def test_critical_segments_ranked_by_occupancy() -> None:
     assert [s["entity_id"] for s in out["critical"]] == ["2", "5", "3", "1", "4"]
     assert [s["entity_id"] for s in out["closed_arcs"]] == ["11", "12", "10"]
     assert out["critical"][0] == {
-        "entity_id": "2", "label": "Arc_2", "traffic_state": "Bloqué", "arc_status": "Ouvert",
-        "occupancy_k": 60.0, "flow_q": 120.0, "arrondissement": 12, "zone": "Paris 12e",
-        "lon": 2.37, "lat": 48.84,
+        "entity_id": "2",
+        "label": "Arc_2",
+        "traffic_state": "Bloqué",
+        "arc_status": "Ouvert",
+        "occupancy_k": 60.0,
+        "flow_q": 120.0,
+        "arrondissement": 12,
+        "zone": "Paris 12e",
+        "lon": 2.37,
+        "lat": 48.84,
     }
     assert (out["max_segments"], out["note"]) == (100, None)
 
@@ -145,18 +150,31 @@ def test_fluidity_by_zone() -> None:
     out = run(FLUIDITY, rows)
     assert (out["data_hour"], out["arcs"], out["arcs_older_hours"]) == (HOUR, 9, 1)
     assert [z["zone"] for z in out["zones"]] == [
-        "Paris 5e", "Paris 12e", "Paris 20e", "outside Paris", "unknown",
+        "Paris 5e",
+        "Paris 12e",
+        "Paris 20e",
+        "outside Paris",
+        "unknown",
     ]
     fifth, twelfth, _, outside, unknown = out["zones"]
     assert twelfth == {
-        "zone": "Paris 12e", "arrondissement": 12, "arcs": 4, "arcs_rated": 2, "fluid_arcs": 1,
-        "share_fluid": 0.5, "arcs_with_occupancy": 2, "mean_occupancy_k": 15.0,
-        "arcs_with_flow": 2, "mean_flow_q": 300.0,  # (400 + 200) / 2
+        "zone": "Paris 12e",
+        "arrondissement": 12,
+        "arcs": 4,
+        "arcs_rated": 2,
+        "fluid_arcs": 1,
+        "share_fluid": 0.5,
+        "arcs_with_occupancy": 2,
+        "mean_occupancy_k": 15.0,
+        "arcs_with_flow": 2,
+        "mean_flow_q": 300.0,  # (400 + 200) / 2
     }
     assert (fifth["share_fluid"], fifth["mean_occupancy_k"]) == (1.0, 5.0)
     assert (fifth["arcs_with_flow"], fifth["mean_flow_q"]) == (0, None)
     assert (outside["arrondissement"], outside["share_fluid"], outside["mean_flow_q"]) == (
-        None, 0.0, 1000.0,
+        None,
+        0.0,
+        1000.0,
     )
     assert (unknown["arcs"], unknown["share_fluid"], unknown["mean_occupancy_k"]) == (1, None, None)
     assert out["note"] is None

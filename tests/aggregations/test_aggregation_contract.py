@@ -21,9 +21,15 @@ NAMES = sorted(
     p.name for p in ROOT.iterdir() if (p / "__init__.py").is_file() and not p.name.startswith("_")
 )
 TEN = {
-    "average_availability_parking", "number_of_parkings_in_operation", "overall_occupancy_rate",
-    "reference_pricing", "traffic_congestion_index", "traffic_critical_segments",
-    "traffic_fluidity_by_zone", "departures_by_network", "departures_top_destinations",
+    "average_availability_parking",
+    "number_of_parkings_in_operation",
+    "overall_occupancy_rate",
+    "reference_pricing",
+    "traffic_congestion_index",
+    "traffic_critical_segments",
+    "traffic_fluidity_by_zone",
+    "departures_by_network",
+    "departures_top_destinations",
     "departures_total",
 }
 FILES = ("__init__.py", "compute.py", "models.py", "README.md")

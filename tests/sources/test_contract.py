@@ -15,8 +15,15 @@ ROOT = Path(__file__).parents[2] / "sources"
 NAMES = sorted(
     p.name for p in ROOT.iterdir() if (p / "__init__.py").is_file() and not p.name.startswith("_")
 )
-FILES = ("__init__.py", "fetch.py", "parse.py", "records.py", "settings.py", "README.md",
-         "sample.toml")
+FILES = (
+    "__init__.py",
+    "fetch.py",
+    "parse.py",
+    "records.py",
+    "settings.py",
+    "README.md",
+    "sample.toml",
+)
 HEADINGS = ["## Description", "## Configuration", "## Records", "## Example output", "## Limits"]
 
 

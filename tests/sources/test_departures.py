@@ -88,8 +88,9 @@ async def test_429_honours_retry_after(upstream: Upstream, http: HttpClient) -> 
         nonlocal calls
         calls += 1
         if calls == 1:
-            return web.json_response({"message": "Too many requests"}, status=429,
-                                     headers={"Retry-After": "1"})
+            return web.json_response(
+                {"message": "Too many requests"}, status=429, headers={"Retry-After": "1"}
+            )
         return web.Response(body=SAMPLE, content_type="application/json")
 
     upstream.routes[path("stop_area:SNCF:87686006")] = busy_once

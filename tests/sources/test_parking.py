@@ -146,9 +146,20 @@ def join(reference: list[dict[str, Any]], live: dict[str, dict[str, Any]]) -> di
 
 
 EXPECTED = {
-    "1": "PMO26", "3": "PMO04", "4": "PMO07", "6": "PMO10", "7": "PMO01", "9": "PMO02",
-    "10": "PMO05", "12": "PMO08", "13": "PMO09", "15": "PMO11", "17": "PMO12", "19": "PMO13",
-    "21": "PMO14", "22": "PMO15",
+    "1": "PMO26",
+    "3": "PMO04",
+    "4": "PMO07",
+    "6": "PMO10",
+    "7": "PMO01",
+    "9": "PMO02",
+    "10": "PMO05",
+    "12": "PMO08",
+    "13": "PMO09",
+    "15": "PMO11",
+    "17": "PMO12",
+    "19": "PMO13",
+    "21": "PMO14",
+    "22": "PMO15",
 }
 
 
@@ -192,7 +203,12 @@ def test_golden_payload_is_a_fetch_bundle() -> None:
     case = Path(__file__).parents[2] / "sources/parking/testcases/live_joined/payload.json"
     bundle = orjson.loads(case.read_bytes())
     assert set(bundle) == {
-        "fetched_at", "reference_at", "reference", "live", "live_error", "live_down_since"
+        "fetched_at",
+        "reference_at",
+        "reference",
+        "live",
+        "live_error",
+        "live_down_since",
     }
 
 
@@ -209,12 +225,24 @@ async def test_apikey_goes_to_opendata_paris_only(upstream: Upstream, http: Http
 
 def test_defensive_values() -> None:
     car = {
-        "id": 7, "nom": "X", "arrdt": "75112", "nb_places": "1 250", "hauteur_max": "2,10 m",
-        "tarif_1h": "N/A", "tarif_24h": "36", "geo_point_2d": None, "xlong": None, "ylat": None,
+        "id": 7,
+        "nom": "X",
+        "arrdt": "75112",
+        "nb_places": "1 250",
+        "hauteur_max": "2,10 m",
+        "tarif_1h": "N/A",
+        "tarif_24h": "36",
+        "geo_point_2d": None,
+        "xlong": None,
+        "ylat": None,
     }
     bundle = {
-        "fetched_at": "2025-10-17T15:21:00+00:00", "reference_at": "2025-10-17T03:00:00+00:00",
-        "reference": [car], "live": None, "live_error": "down", "live_down_since": None,
+        "fetched_at": "2025-10-17T15:21:00+00:00",
+        "reference_at": "2025-10-17T03:00:00+00:00",
+        "reference": [car],
+        "live": None,
+        "live_error": "down",
+        "live_down_since": None,
     }
     (record,) = SOURCE.parse(orjson.dumps(bundle))
     assert isinstance(record, ParkingAvailability)

@@ -122,7 +122,7 @@ async def test_watermark_is_the_newest_hour_actually_downloaded(
     "body",
     [
         COUNTS[: len(COUNTS) // 2],
-        COUNTS[:-1] + b'\nStreaming interrupted due to the following error: timeout\n]',
+        COUNTS[:-1] + b"\nStreaming interrupted due to the following error: timeout\n]",
         b"",
     ],
     ids=["cut", "interrupted", "empty"],

@@ -23,20 +23,27 @@ def hour_rows(hour: str, arcs: int = 2977, seed: int = 7) -> list[dict[str, Any]
     rows = []
     for i in range(arcs):
         k = None if rng.random() < 0.2 else round(rng.uniform(0, 60), 2)
-        rows.append({
-            "iu_ac": str(1000 + i),
-            "libelle": f"Arc_{i}" if i % 50 else f"CF{i:04d}->CF{i + 1:04d}",
-            "t_1h": hour,
-            "q": None if rng.random() < 0.3 else float(rng.randint(0, 3000)),
-            "k": k,
-            "etat_trafic": "Inconnu" if k is None else STATES[min(3, int(k // 15))],
-            "etat_barre": "Ouvert" if i % 40 else "Barré",
-            "iu_nd_amont": str(i), "libelle_nd_amont": f"N{i}",
-            "iu_nd_aval": str(i + 1), "libelle_nd_aval": f"N{i + 1}",
-            "geo_point_2d": None if i % 97 == 0 else {
-                "lon": round(rng.uniform(2.22, 2.47), 6), "lat": round(rng.uniform(48.81, 48.91), 6)
-            },
-        })
+        rows.append(
+            {
+                "iu_ac": str(1000 + i),
+                "libelle": f"Arc_{i}" if i % 50 else f"CF{i:04d}->CF{i + 1:04d}",
+                "t_1h": hour,
+                "q": None if rng.random() < 0.3 else float(rng.randint(0, 3000)),
+                "k": k,
+                "etat_trafic": "Inconnu" if k is None else STATES[min(3, int(k // 15))],
+                "etat_barre": "Ouvert" if i % 40 else "Barré",
+                "iu_nd_amont": str(i),
+                "libelle_nd_amont": f"N{i}",
+                "iu_nd_aval": str(i + 1),
+                "libelle_nd_aval": f"N{i + 1}",
+                "geo_point_2d": None
+                if i % 97 == 0
+                else {
+                    "lon": round(rng.uniform(2.22, 2.47), 6),
+                    "lat": round(rng.uniform(48.81, 48.91), 6),
+                },
+            }
+        )
     return rows
 
 

@@ -36,8 +36,9 @@ def test_values_change_from_hour_to_hour(replay_upstream: Replay, fetch: Fetch) 
     select = "iu_ac,q,k"
     before = fetch(f"{TRAFFIC}/exports/json", where=f"t_1h = date'{LAST}'", select=select).json()
     replay_upstream.advance(hours=1)
-    after = fetch(f"{TRAFFIC}/exports/json", where="t_1h = date'2025-11-04T23:00:00Z'",
-                  select=select).json()
+    after = fetch(
+        f"{TRAFFIC}/exports/json", where="t_1h = date'2025-11-04T23:00:00Z'", select=select
+    ).json()
     assert [r["iu_ac"] for r in before] == [r["iu_ac"] for r in after]
     changed = sum(1 for a, b in zip(before, after, strict=True) if a["k"] != b["k"])
     assert changed > 2000

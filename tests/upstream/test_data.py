@@ -58,8 +58,9 @@ def test_geometry_is_in_and_around_paris(fetch: Fetch) -> None:
     assert shape["type"] == "Feature"
     assert shape["geometry"]["type"] == "LineString"
     assert len(shape["geometry"]["coordinates"]) >= 2
-    zones = Counter(arrondissement_of(r["geo_point_2d"]["lon"], r["geo_point_2d"]["lat"])
-                    for r in rows)
+    zones = Counter(
+        arrondissement_of(r["geo_point_2d"]["lon"], r["geo_point_2d"]["lat"]) for r in rows
+    )
     assert len(zones) == 21  # the 20 arrondissements and "outside Paris"
     assert 50 < zones["outside Paris"] < 0.15 * len(rows)
 

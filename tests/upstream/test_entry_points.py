@@ -49,10 +49,22 @@ def test_seeds_give_different_but_reproducible_worlds(replay_upstream: Replay) -
 
 def test_module_entry_point() -> None:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    command = [sys.executable, "-m", "sources._upstream", "--port", "0", "--seed", "5",
-               "--accelerate", "60", "--token", "secret"]
-    with subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                          stderr=subprocess.DEVNULL, text=True) as process:
+    command = [
+        sys.executable,
+        "-m",
+        "sources._upstream",
+        "--port",
+        "0",
+        "--seed",
+        "5",
+        "--accelerate",
+        "60",
+        "--token",
+        "secret",
+    ]
+    with subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    ) as process:
         try:
             _check_running(process)
         finally:

@@ -25,15 +25,17 @@ def test_hour_export_is_a_streamed_bare_array_of_real_size(fetch: Fetch) -> None
 
 def test_select_trims_an_export(fetch: Fetch) -> None:
     full = fetch(f"{TRAFFIC}/exports/json", where=f"t_1h = date'{LAST}'")
-    slim = fetch(f"{TRAFFIC}/exports/json", where=f"t_1h = date'{LAST}'",
-                 select="iu_ac,t_1h,q,k,etat_trafic")
+    slim = fetch(
+        f"{TRAFFIC}/exports/json", where=f"t_1h = date'{LAST}'", select="iu_ac,t_1h,q,k,etat_trafic"
+    )
     assert len(slim.json()) == 2977
     assert len(slim.body) * 3 < len(full.body)
 
 
 def test_export_has_no_row_limit(fetch: Fetch) -> None:
-    answer = fetch(f"{TRAFFIC}/exports/json", where="t_1h >= date'2025-11-04T18:00:00'",
-                   select="iu_ac,t_1h")
+    answer = fetch(
+        f"{TRAFFIC}/exports/json", where="t_1h >= date'2025-11-04T18:00:00'", select="iu_ac,t_1h"
+    )
     assert len(answer.json()) == 5 * 2977
     limited = fetch(f"{TRAFFIC}/exports/json", limit=5, select="iu_ac")
     assert len(limited.json()) == 5

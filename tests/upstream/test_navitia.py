@@ -40,13 +40,12 @@ def test_accepted_tokens_are_configurable(replay_upstream: Replay, fetch: Fetch)
 
 
 def test_unknown_stop_area_and_region(fetch: Fetch) -> None:
-    answer = fetch("/v1/coverage/sncf/stop_areas/stop_area:SNCF:00000000/departures",
-                   headers=AUTH)
+    answer = fetch("/v1/coverage/sncf/stop_areas/stop_area:SNCF:00000000/departures", headers=AUTH)
     assert answer.status == 404
-    assert answer.json() == {"error": {"id": "unknown_object",
-                                       "message": "Invalid id : stop_area:SNCF:00000000"}}
-    region = fetch("/v1/coverage/mars/stop_areas/stop_area:SNCF:87686006/departures",
-                   headers=AUTH)
+    assert answer.json() == {
+        "error": {"id": "unknown_object", "message": "Invalid id : stop_area:SNCF:00000000"}
+    }
+    region = fetch("/v1/coverage/mars/stop_areas/stop_area:SNCF:87686006/departures", headers=AUTH)
     assert region.status == 404
     assert region.json()["error"]["id"] == "unknown_object"
 
@@ -87,14 +86,20 @@ def test_every_terminus_answers_with_its_networks(fetch: Fetch) -> None:
         body = fetch(path, headers=AUTH, count=200).json()
         assert body["departures"], uic
         networks |= {d["display_informations"]["network"] for d in body["departures"]}
-        assert all(d["stop_point"]["stop_area"]["id"] == f"stop_area:SNCF:{uic}"
-                   for d in body["departures"])
+        assert all(
+            d["stop_point"]["stop_area"]["id"] == f"stop_area:SNCF:{uic}"
+            for d in body["departures"]
+        )
     assert {"TGV INOUI", "OUIGO", "Transilien", "RER", "Intercités"} <= networks
 
 
 def _journeys(body: dict[str, Any]) -> list[str]:
-    return [link["id"] for d in body["departures"] for link in d["links"]
-            if link["type"] == "vehicle_journey"]
+    return [
+        link["id"]
+        for d in body["departures"]
+        for link in d["links"]
+        if link["type"] == "vehicle_journey"
+    ]
 
 
 def test_count_pagination_and_window(fetch: Fetch) -> None:
@@ -122,16 +127,22 @@ def test_count_pagination_and_window(fetch: Fetch) -> None:
 def test_realtime_delays_and_base_schedule(replay_upstream: Replay, fetch: Fetch) -> None:
     replay_upstream.set_clock("2025-11-05T07:30:00Z")  # morning peak, Paris time 08:30
     realtime = fetch(LYON, headers=AUTH, count=60).json()
-    delayed = [d for d in realtime["departures"] if d["stop_date_time"]["departure_date_time"]
-               != d["stop_date_time"]["base_departure_date_time"]]
+    delayed = [
+        d
+        for d in realtime["departures"]
+        if d["stop_date_time"]["departure_date_time"]
+        != d["stop_date_time"]["base_departure_date_time"]
+    ]
     assert delayed
     assert all(d["stop_date_time"]["data_freshness"] == "realtime" for d in delayed)
     assert realtime["disruptions"]
     base = fetch(LYON, headers=AUTH, count=60, data_freshness="base_schedule").json()
-    assert all(d["stop_date_time"]["departure_date_time"]
-               == d["stop_date_time"]["base_departure_date_time"] for d in base["departures"])
-    assert {d["stop_date_time"]["data_freshness"] for d in base["departures"]} == {
-        "base_schedule"}
+    assert all(
+        d["stop_date_time"]["departure_date_time"]
+        == d["stop_date_time"]["base_departure_date_time"]
+        for d in base["departures"]
+    )
+    assert {d["stop_date_time"]["data_freshness"] for d in base["departures"]} == {"base_schedule"}
 
 
 def test_departures_move_with_the_clock(replay_upstream: Replay, fetch: Fetch) -> None:
@@ -140,5 +151,7 @@ def test_departures_move_with_the_clock(replay_upstream: Replay, fetch: Fetch) -
     replay_upstream.advance(hours=2)
     after = fetch(LYON, headers=AUTH).json()["departures"]
     assert before[0]["links"][2]["id"] != after[0]["links"][2]["id"]
-    assert after[0]["stop_date_time"]["departure_date_time"] > before[-1]["stop_date_time"][
-        "departure_date_time"]
+    assert (
+        after[0]["stop_date_time"]["departure_date_time"]
+        > before[-1]["stop_date_time"]["departure_date_time"]
+    )

@@ -98,8 +98,9 @@ def test_select_fields_aliases_and_exclude(fetch: Fetch) -> None:
     where = f"t_1h = date'{LAST}'"
     body = fetch(f"{TRAFFIC}/records", select="iu_ac as id, t_1h, q", where=where).json()
     assert list(body["results"][0]) == ["id", "t_1h", "q"]
-    body = fetch(f"{TRAFFIC}/records", select="exclude(geo_shape), exclude(geo_point_2d)",
-                 where=where).json()
+    body = fetch(
+        f"{TRAFFIC}/records", select="exclude(geo_shape), exclude(geo_point_2d)", where=where
+    ).json()
     assert "geo_shape" not in body["results"][0]
     assert "libelle" in body["results"][0]
     assert fetch(f"{TRAFFIC}/records", select="nope").status == 400
@@ -108,12 +109,14 @@ def test_select_fields_aliases_and_exclude(fetch: Fetch) -> None:
 def test_timezone_renders_datetimes(fetch: Fetch) -> None:
     row = fetch(f"{TRAFFIC}/records", where=f"t_1h = date'{LAST}'", limit=1).json()
     assert row["results"][0]["t_1h"] == "2025-11-04T22:00:00+00:00"
-    row = fetch(f"{TRAFFIC}/records", where=f"t_1h = date'{LAST}+00:00'", limit=1,
-                timezone="Europe/Paris").json()
+    row = fetch(
+        f"{TRAFFIC}/records", where=f"t_1h = date'{LAST}+00:00'", limit=1, timezone="Europe/Paris"
+    ).json()
     assert row["results"][0]["t_1h"] == "2025-11-04T23:00:00+01:00"
     # A literal without offset is read in the request's timezone.
-    row = fetch(f"{TRAFFIC}/records", where=f"t_1h = date'{LAST}'", limit=1,
-                timezone="Europe/Paris").json()
+    row = fetch(
+        f"{TRAFFIC}/records", where=f"t_1h = date'{LAST}'", limit=1, timezone="Europe/Paris"
+    ).json()
     assert row["results"][0]["t_1h"] == "2025-11-04T22:00:00+01:00"
     assert fetch(f"{TRAFFIC}/records", timezone="Mars/Olympus").status == 400
 
@@ -123,8 +126,9 @@ def test_order_by(fetch: Fetch) -> None:
     body = fetch(f"{TRAFFIC}/records", where=where, order_by="k desc", limit=20).json()
     values = [r["k"] for r in body["results"]]
     assert values == sorted(values, reverse=True)
-    body = fetch(f"{TRAFFIC}/records", where=f"t_1h = date'{LAST}'", order_by="q", limit=100,
-                 offset=2900).json()
+    body = fetch(
+        f"{TRAFFIC}/records", where=f"t_1h = date'{LAST}'", order_by="q", limit=100, offset=2900
+    ).json()
     assert all(r["q"] is None for r in body["results"])  # nulls last
     assert fetch(f"{TRAFFIC}/records", order_by="k sideways").status == 400
 
@@ -145,8 +149,10 @@ def test_dataset_metadata(fetch: Fetch) -> None:
     assert {f["name"] for f in body["fields"]} >= {"iu_ac", "t_1h", "q", "k", "geo_shape"}
     catalog = fetch(ODS).json()
     assert {d["dataset_id"] for d in catalog["results"]} == {
-        "comptages-routiers-permanents", "stationnement-en-ouvrage",
-        "places-disponibles-parkings-saemes", "referentiel-parkings-saemes",
+        "comptages-routiers-permanents",
+        "stationnement-en-ouvrage",
+        "places-disponibles-parkings-saemes",
+        "referentiel-parkings-saemes",
     }
 
 

@@ -11,11 +11,24 @@ import pytest
 from sources._upstream.odsql import ODSQLError, parse_where, relax
 from sources._upstream.predicate import compile_where
 
-KINDS = {"t_1h": "datetime", "q": "double", "k": "double", "libelle": "text", "iu_ac": "text",
-         "date_debut": "date", "geo_shape": "geo_shape"}
-ROW: dict[str, Any] = {"t_1h": datetime(2025, 11, 4, 22, tzinfo=UTC), "q": None, "k": 29.4,
-                       "libelle": "AE_A4_bretelle_11", "iu_ac": "5462",
-                       "date_debut": "1996-11-07", "geo_shape": None}
+KINDS = {
+    "t_1h": "datetime",
+    "q": "double",
+    "k": "double",
+    "libelle": "text",
+    "iu_ac": "text",
+    "date_debut": "date",
+    "geo_shape": "geo_shape",
+}
+ROW: dict[str, Any] = {
+    "t_1h": datetime(2025, 11, 4, 22, tzinfo=UTC),
+    "q": None,
+    "k": 29.4,
+    "libelle": "AE_A4_bretelle_11",
+    "iu_ac": "5462",
+    "date_debut": "1996-11-07",
+    "geo_shape": None,
+}
 
 
 def holds(where: str, row: dict[str, Any] = ROW, tz: Any = UTC) -> bool:

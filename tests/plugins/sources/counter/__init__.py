@@ -40,8 +40,11 @@ async def fetch(ctx: FetchContext) -> Fetched | None:
         if ctx.settings.fail_on_empty:
             raise SourceError("upstream answered an empty list")
         return None
-    return Fetched(payload=response.body, meta={"url": url, "status": str(response.status)},
-                   state={"last_bytes": str(len(response.body))})
+    return Fetched(
+        payload=response.body,
+        meta={"url": url, "status": str(response.status)},
+        state={"last_bytes": str(len(response.body))},
+    )
 
 
 KNOWN = {"id", "at", "value"}
@@ -53,8 +56,10 @@ def parse(payload: bytes) -> Iterable[Parsed]:
     if extra:
         yield Notice(key=f"new_fields:{','.join(extra)}", message=f"upstream added {extra}")
     for row in rows:
-        yield validate(Reading, {"entity_id": row.get("id"), "observed_at": row.get("at"),
-                                 "value": row.get("value")})
+        yield validate(
+            Reading,
+            {"entity_id": row.get("id"), "observed_at": row.get("at"), "value": row.get("value")},
+        )
 
 
 SOURCE = Source(
