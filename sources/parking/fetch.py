@@ -16,7 +16,7 @@ import orjson
 
 from collector.plugin import FetchContext, Fetched, SourceError
 from collector.settings import Settings
-from sources.parking.parse import COUNTER
+from sources.parking.fields import COUNTER
 from sources.parking.settings import ParkingSettings
 
 PAGE = 100
