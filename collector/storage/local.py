@@ -238,6 +238,7 @@ class LocalReader(Reader):
     def __init__(self, data_dir: Path) -> None:
         self.db_path = data_dir / "paris.sqlite3"
         self._conn: sqlite3.Connection | None = None
+        self._expiring: bool | None = None
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -262,7 +263,10 @@ class LocalReader(Reader):
         self._run(lambda c: c.execute("SELECT count(*) FROM state").fetchone())
 
     def latest(self, dataset: str) -> list[dict[str, Any]]:
-        return self._run(lambda c: db.read_latest(c, dataset))
+        if self._expiring is None:
+            self._expiring = self._run(db.latest_can_expire)
+        expiring = self._expiring
+        return self._run(lambda c: db.read_latest(c, dataset, expiring=expiring))
 
     def history(
         self,

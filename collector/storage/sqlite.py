@@ -137,7 +137,20 @@ def latest_expiry(observed_at: str, ttl: int | None) -> int | None:
     return int(parse_ts(observed_at).timestamp()) + ttl
 
 
-def read_latest(conn: sqlite3.Connection, dataset: str) -> list[dict[str, Any]]:
+def latest_can_expire(conn: sqlite3.Connection) -> bool:
+    """False on a database from before the latest view could expire, not yet migrated by the
+    daemon (a read-only reader cannot migrate it)."""
+    return "expires_at" in {r[1] for r in conn.execute("PRAGMA table_info(latest)")}
+
+
+def read_latest(
+    conn: sqlite3.Connection, dataset: str, *, expiring: bool = True
+) -> list[dict[str, Any]]:
+    if not expiring:
+        cur = conn.execute(
+            "SELECT data FROM latest WHERE dataset = ? ORDER BY entity_id", (dataset,)
+        )
+        return [orjson.loads(r[0]) for r in cur]
     cur = conn.execute(
         "SELECT data FROM latest WHERE dataset = ? AND (expires_at IS NULL OR expires_at >= ?)"
         " ORDER BY entity_id",
