@@ -84,25 +84,3 @@ async def test_read_only_database_loses_nothing_and_duplicates_nothing(
     bronze = sorted((app.data_dir / "bronze" / "raw" / "counter").rglob("*.json.gz"))
     assert len(bronze) == 4  # every payload is in bronze, the spooled ones included
     assert reader.states()["counter"]["plugin"]["last_bytes"]
-
-
-def test_a_reader_on_a_database_made_before_the_latest_view_could_expire(
-    tmp_path: Path,
-) -> None:
-    import sqlite3
-
-    from collector.storage.local import LocalReader
-
-    # The layout of 0.1.0 development databases: no expires_at in the latest view.
-    conn = sqlite3.connect(tmp_path / "paris.sqlite3")
-    conn.execute(
-        "CREATE TABLE latest (dataset TEXT NOT NULL, entity_id TEXT NOT NULL,"
-        " observed_at TEXT NOT NULL, data TEXT NOT NULL, raw_key TEXT NOT NULL,"
-        " PRIMARY KEY (dataset, entity_id)) WITHOUT ROWID"
-    )
-    conn.execute(
-        "INSERT INTO latest VALUES ('traffic', 'a', '2025-11-04T19:00:00Z', '{\"q\": 1}', 'raw/x')"
-    )
-    conn.commit()
-    conn.close()
-    assert LocalReader(tmp_path).latest("traffic") == [{"q": 1}]
