@@ -21,7 +21,7 @@ test:               ## the whole suite (the README's test command)
 	$(UV) run pytest
 
 bench:              ## benchmarks; writes docs/benchmarks.md
-	$(UV) run python -m bench
+	$(UV) run --group bench python -m bench
 
 bench-quick:        ## one quick round of every benchmark, no docs written
 	$(UV) run python -m bench --quick
