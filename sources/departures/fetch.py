@@ -40,6 +40,7 @@ async def fetch(ctx: FetchContext) -> Fetched:
     base = f"{ctx.app.sncf_url}/v1/coverage/{settings.coverage}/stop_areas"
     parts: list[bytes] = []
     failed: list[str] = []
+    unreachable: list[str] = []
     for stop_area in settings.stop_areas:
         try:
             response = await ctx.http.get(
@@ -54,7 +55,15 @@ async def fetch(ctx: FetchContext) -> Fetched:
                 raise SourceError(
                     f"the SNCF API refused the token ({message}): {TOKEN_HELP}", status=exc.status
                 ) from None
-            raise
+            if exc.status == 429:  # the quota is the token's, not the station's: stop here
+                raise
+            # A station that stays unreachable after the retries (5xx, timeout) is recorded
+            # like an error answer; the other stations still land.
+            unreachable.append(str(exc))
+            failed.append(stop_area)
+            body = orjson.dumps({"error": {"id": "unreachable", "message": str(exc)}})
+            parts.append(orjson.dumps(stop_area) + b":" + body)
+            continue
         body = response.body
         try:
             answer = orjson.loads(body)
@@ -72,6 +81,8 @@ async def fetch(ctx: FetchContext) -> Fetched:
         elif _truncated(answer):
             ctx.log.warning("more departures than count: raise count", stop_area=stop_area)
         parts.append(orjson.dumps(stop_area) + b":" + body)
+    if len(unreachable) == len(settings.stop_areas):
+        raise SourceError(f"every station failed; the last: {unreachable[-1]}")
     meta = {
         "stations": str(len(settings.stop_areas)),
         "failed": ",".join(failed),

@@ -65,6 +65,29 @@ async def test_a_failing_station_does_not_sink_the_others(
     assert invalid.reason.startswith("stop_area:SNCF:87271007: unknown_object")
 
 
+async def test_an_unreachable_station_is_recorded_and_the_others_land(
+    upstream: Upstream, http: HttpClient
+) -> None:
+    serve_all(upstream)
+    down = b'{"message": "Service Unavailable"}'
+    upstream.routes[path("stop_area:SNCF:87271007")] = reply(down, status=503)
+    ctx = context(http, app_settings(upstream, sncf_token=TOKEN), DeparturesSettings())
+    fetched = await SOURCE.fetch(ctx)
+    assert fetched is not None
+    assert fetched.meta["failed"] == "stop_area:SNCF:87271007"
+    error = orjson.loads(fetched.payload)["stop_area:SNCF:87271007"]["error"]
+    assert error["id"] == "unreachable" and "503" in error["message"]
+    items = list(parse(fetched.payload))
+    assert sum(isinstance(i, Departure) for i in items) == 50
+
+    for stop_area in TERMINI:  # every station down: the run fails, nothing to store
+        upstream.routes[path(stop_area)] = reply(down, status=503)
+    with pytest.raises(SourceError, match="every station failed"):
+        await SOURCE.fetch(
+            context(http, app_settings(upstream, sncf_token=TOKEN), DeparturesSettings())
+        )
+
+
 @pytest.mark.parametrize("status", [401, 403])
 async def test_token_refused_fails_the_run_without_showing_it(
     upstream: Upstream, http: HttpClient, status: int
