@@ -10,10 +10,8 @@ import asyncio
 import gc
 import threading
 from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from collector import keys
 from collector.plugin import Invalid, Notice, Record, Source, dataset_name
@@ -153,10 +151,3 @@ async def ingest(
     await write_batch(store, batch, retention_days, moment)
     return batch
 
-
-def summarise(batches: Sequence[Batch]) -> dict[str, Any]:
-    return {
-        "records": sum(b.records for b in batches),
-        "valid": sum(b.valid for b in batches),
-        "invalid": sum(len(b.rejects) for b in batches),
-    }

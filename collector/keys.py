@@ -66,13 +66,6 @@ def raw_key_time(key: str) -> datetime:
     )
 
 
-def raw_key_source(key: str) -> str:
-    match = _RAW_RE.match(key)
-    if match is None:
-        raise ValueError(f"not a bronze key: {key}")
-    return match["source"]
-
-
 def history_pk(dataset: str, entity_id: str) -> str:
     return f"{dataset}#{entity_id}"
 

@@ -113,14 +113,6 @@ class Settings(BaseSettings):
         return tuple(chain)
 
     @property
-    def bronze_dir(self) -> Path:
-        return self.data_dir / "bronze"
-
-    @property
-    def sqlite_path(self) -> Path:
-        return self.data_dir / "paris.sqlite3"
-
-    @property
     def spool_dir(self) -> Path:
         return self.data_dir / "spool"
 
