@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import os
-import subprocess
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -16,6 +14,7 @@ from collector.settings import Settings
 from collector.spool import Spool, SpoolFull
 from collector.storage.local import LocalReader
 from tests.core.conftest import Upstream, plugins_for
+from tests.immutable import read_only
 
 
 def test_spool_keeps_order_and_refuses_when_full(tmp_path: Path) -> None:
@@ -38,16 +37,6 @@ def test_spool_keeps_order_and_refuses_when_full(tmp_path: Path) -> None:
     with pytest.raises(SpoolFull):
         again.put("counter", "raw/counter/e", os.urandom(8000), {}, {}, "t5")
     assert again.dropped == 1 and again.count() == 4
-
-
-@contextmanager
-def read_only(files: list[Path]) -> Iterator[None]:
-    """Make the database immutable (even for root) for the duration of the block."""
-    subprocess.run(["chattr", "+i", *map(str, files)], check=True)
-    try:
-        yield
-    finally:
-        subprocess.run(["chattr", "-i", *map(str, files)], check=True)
 
 
 async def test_read_only_database_loses_nothing_and_duplicates_nothing(

@@ -5,12 +5,11 @@ written twice."""
 
 from __future__ import annotations
 
-import subprocess
 import time
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
+
+from tests.immutable import read_only
 
 from .helpers import (
     Collector,
@@ -28,16 +27,6 @@ N_ARCS = 2977
 
 def bronze_files(collector: Collector) -> set[Path]:
     return set((collector.data_dir / "bronze" / "raw" / "traffic").rglob("*.json.gz"))
-
-
-@contextmanager
-def read_only(files: list[Path]) -> Iterator[None]:
-    """Make the database immutable (even for root) for the duration of the block."""
-    subprocess.run(["chattr", "+i", *map(str, files)], check=True)
-    try:
-        yield
-    finally:
-        subprocess.run(["chattr", "-i", *map(str, files)], check=True)
 
 
 def test_kill_9_twice_read_only_database_then_sigterm_mid_fetch(
