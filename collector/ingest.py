@@ -100,12 +100,19 @@ def _build_batch(source: Source, payload: bytes, raw_key: str, now: datetime) ->
             reason = f"parse yielded an undeclared type {type(item).__name__}"
             batch.rejects.append(Reject(source.name, raw_key, index, reason, repr(item), at))
             continue
-        observed = stamps.get(item.observed_at)
-        if observed is None:
-            observed = stamps[item.observed_at] = keys.ts(item.observed_at)
+        try:
+            observed = stamps.get(item.observed_at)
+            if observed is None:
+                observed = stamps[item.observed_at] = keys.ts(item.observed_at)
+            data = item.model_dump(mode="json")
+        except (ArithmeticError, TypeError, ValueError) as exc:
+            # A value the model accepted but cannot serialise: this record only is set aside.
+            reason = f"record not serialisable: {type(exc).__name__}: {exc}"
+            batch.rejects.append(Reject(source.name, raw_key, index, reason, repr(item), at))
+            continue
         # The same key twice in one payload: the later row wins, as an upsert would.
         by_key[dataset][(item.entity_id, observed)] = Row(
-            dataset, item.entity_id, observed, item.model_dump(mode="json"), raw_key
+            dataset, item.entity_id, observed, data, raw_key
         )
         batch.history[dataset] = type(item).history
         ttl = type(item).latest_ttl
@@ -150,4 +157,3 @@ async def ingest(
     batch = await asyncio.to_thread(build_batch, source, payload, raw_key, moment)
     await write_batch(store, batch, retention_days, moment)
     return batch
-

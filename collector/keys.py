@@ -30,7 +30,10 @@ def ts(moment: datetime) -> str:
     """A UTC timestamp as used in every key: ``2025-11-04T19:00:00Z``."""
     if moment.tzinfo is None:
         raise ValueError("naive datetime in a storage key")
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    m = moment.astimezone(UTC)
+    # Not strftime: its %Y does not zero-pad years before 1000, and the keys must keep their
+    # width for string order to stay time order.
+    return f"{m.year:04d}-{m.month:02d}-{m.day:02d}T{m.hour:02d}:{m.minute:02d}:{m.second:02d}Z"
 
 
 def parse_ts(text: str) -> datetime:
@@ -38,14 +41,15 @@ def parse_ts(text: str) -> datetime:
 
 
 def raw_key(source: str, fetched_at: datetime) -> str:
-    moment = fetched_at.astimezone(UTC)
-    return f"{RAW_PREFIX}/{source}/{moment:%Y/%m/%d}/{moment:%H%M%S%f}Z.json.gz"
+    m = fetched_at.astimezone(UTC)
+    day = f"{m.year:04d}/{m.month:02d}/{m.day:02d}"
+    return f"{RAW_PREFIX}/{source}/{day}/{m:%H%M%S%f}Z.json.gz"
 
 
 def raw_prefix(source: str, day: date | None = None) -> str:
     if day is None:
         return f"{RAW_PREFIX}/{source}/"
-    return f"{RAW_PREFIX}/{source}/{day:%Y/%m/%d}/"
+    return f"{RAW_PREFIX}/{source}/{day.year:04d}/{day.month:02d}/{day.day:02d}/"
 
 
 def raw_key_time(key: str) -> datetime:
@@ -95,4 +99,4 @@ def reject_sk(raw_key_: str, index: int) -> str:
 
 
 def report_key(day: date, aggregation: str, ext: str) -> str:
-    return f"reports/{day:%Y-%m-%d}/{aggregation}.{ext}"
+    return f"reports/{day.isoformat()}/{aggregation}.{ext}"

@@ -55,7 +55,14 @@ def _items(components: Components) -> dict[str, Any]:
                 "licence": {"type": "string"},
                 "attribution": {"type": "string"},
                 "last_run_at": text,
-                "last_status": {**text, "description": "ok, unchanged or failed"},
+                "last_status": {
+                    **text,
+                    "description": (
+                        "the last run's outcome: ok, empty (stored nothing, none announced), "
+                        "unchanged, missing (announced data did not land), failed, timeout, "
+                        "spooled, parse_error, storage_error or error"
+                    ),
+                },
                 "last_success_at": text,
                 "last_error": text,
                 "last_error_at": text,

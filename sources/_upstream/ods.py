@@ -173,6 +173,8 @@ async def export(request: web.Request) -> web.StreamResponse:
     response.enable_chunked_encoding()
     await response.prepare(request)
     rows = iter(()) if fault is not None and fault.kind == "empty" else _export_rows(query, limit)
+    if fault is not None and fault.kind == "extra_row":
+        rows = _with_extra_row(rows, fault.value)
     first, batch = True, []
     for sent, row in enumerate(rows):
         if stop_after is not None and sent >= stop_after:
@@ -192,6 +194,15 @@ async def export(request: web.Request) -> web.StreamResponse:
         await _write(request, response, b"]")
     await response.write_eof()
     return response
+
+
+def _with_extra_row(rows: Iterator[dict[str, Any]], fields: Any) -> Iterator[dict[str, Any]]:
+    """The rows, then one more: the first row with ``fields`` over it (a bad upstream row)."""
+    template: dict[str, Any] | None = None
+    for row in rows:
+        template = template or row
+        yield row
+    yield {**(template or {}), **fields}
 
 
 async def _write(request: web.Request, response: web.StreamResponse, data: bytes) -> None:

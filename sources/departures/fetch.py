@@ -41,6 +41,7 @@ async def fetch(ctx: FetchContext) -> Fetched:
     parts: list[bytes] = []
     failed: list[str] = []
     unreachable: list[str] = []
+    empty: list[str] = []
     for stop_area in settings.stop_areas:
         try:
             response = await ctx.http.get(
@@ -80,12 +81,23 @@ async def fetch(ctx: FetchContext) -> Fetched:
             )
         elif _truncated(answer):
             ctx.log.warning("more departures than count: raise count", stop_area=stop_area)
+        elif not answer.get("departures"):
+            empty.append(stop_area)
         parts.append(orjson.dumps(stop_area) + b":" + body)
     if len(unreachable) == len(settings.stop_areas):
         raise SourceError(f"every station failed; the last: {unreachable[-1]}")
+    if len(empty) == len(settings.stop_areas):
+        # Not an error (a night with no train), but never a silent success: the run is
+        # reported ``empty`` by the core, and said here with the window asked for.
+        ctx.log.debug(
+            "every station answered an empty board",
+            stations=len(empty),
+            window_minutes=settings.duration_minutes,
+        )
     meta = {
         "stations": str(len(settings.stop_areas)),
         "failed": ",".join(failed),
+        "empty": ",".join(empty),
     }
     return Fetched(payload=b"{" + b",".join(parts) + b"}", meta=meta)
 

@@ -103,9 +103,9 @@ def _local(text: Any, tz: ZoneInfo) -> datetime | None:
         return None
     try:
         naive = datetime.strptime(text, "%Y%m%dT%H%M%S")
-    except ValueError:
+        return naive.replace(tzinfo=tz).astimezone(UTC)
+    except (ValueError, OverflowError):  # unreadable, or out of range once in UTC
         return None
-    return naive.replace(tzinfo=tz).astimezone(UTC)
 
 
 @cache

@@ -59,7 +59,8 @@ async def fetch(ctx: FetchContext) -> Fetched:
     if down_since is not None:
         state["live_down_since"] = down_since.isoformat()
     meta = {"live": "down" if error else "up", "live_pages": str(len(pages))}
-    return Fetched(payload=payload, meta=meta, state=state)
+    # The reference always lists car parks: a payload of which none is valid is a failure.
+    return Fetched(payload=payload, meta=meta, state=state, expect_records=True)
 
 
 async def _reference(ctx: FetchContext, settings: ParkingSettings) -> tuple[bytes, datetime]:
@@ -125,7 +126,7 @@ def ods_headers(app: Settings) -> Mapping[str, str]:
 def _time(text: str | None) -> datetime | None:
     try:
         return datetime.fromisoformat(text).astimezone(UTC) if text else None
-    except ValueError:
+    except (ValueError, OverflowError):
         return None
 
 

@@ -194,6 +194,6 @@ def _time(value: Any) -> datetime | None:
         return None
     try:
         moment = datetime.fromisoformat(value)
-    except ValueError:
+        return moment.astimezone(UTC) if moment.tzinfo else None
+    except (ValueError, OverflowError):  # unreadable, or out of range once in UTC
         return None
-    return moment.astimezone(UTC) if moment.tzinfo else None

@@ -9,7 +9,6 @@ hour's timestamp, a centroid's arrondissement) is computed once and cached.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -18,6 +17,7 @@ import orjson
 from collector.geo import OUTSIDE_PARIS, arrondissement_label, arrondissement_number
 from collector.plugin import Invalid, Notice, Parsed, validate
 from sources.traffic.records import Arc, TrafficCount
+from sources.traffic.window import bounded, hour_of, until_of
 
 PHANTOM = "*"
 UNKNOWN_ZONE = "unknown"
@@ -48,7 +48,10 @@ def parse(payload: bytes) -> Iterator[Parsed]:
     if not isinstance(data, dict) or not isinstance(data.get("counts"), list):
         raise ValueError("not a traffic bundle: expected {'counts': [...], 'arcs': [...]|null}")
     new_fields: set[str] = set()
-    yield from _rows(data["counts"], _count, new_fields)
+    until = until_of(data.get("window"))
+    yield from _rows(
+        data["counts"], _count if until is None else bounded(_count, until), new_fields
+    )
     if isinstance(data.get("arcs"), list):
         yield from _rows(data["arcs"], _arc, new_fields)
     if new_fields:
@@ -166,15 +169,3 @@ def _number(value: Any) -> float | None:
 def _place(lon: float, lat: float) -> tuple[int | None, str]:
     number = arrondissement_number(lon, lat)
     return number, OUTSIDE_PARIS if number is None else arrondissement_label(number)
-
-
-@lru_cache(maxsize=4096)
-def hour_of(text: str) -> datetime | None:
-    """``2025-11-04T19:00:00+00:00`` -> aware UTC datetime (whole seconds); None if naive/bad."""
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        return None
-    return moment.astimezone(UTC).replace(microsecond=0)
