@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -18,9 +19,12 @@ from collector import __version__
 from collector.logs import configure
 from collector.plugin_settings import PluginSettings, resolve
 from collector.registry import PluginError, Registry, discover
-from collector.settings import Settings, SettingsError, load_settings
+from collector.secrets import register_settings
+from collector.settings import Settings, SettingsError, check_can_write, load_settings
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_STORAGE = 0, 1, 2, 3
+READERS = frozenset({"api", "dashboard", "plugins", "demo"})
+"""Commands that never open the configured store for writing (demo brings its own)."""
 
 
 class CliError(Exception):
@@ -39,6 +43,8 @@ class Context:
 def load_context(args: argparse.Namespace) -> Context:
     try:
         app = load_settings(args.config)
+        if args.command not in READERS:
+            check_can_write(app)
     except SettingsError as exc:
         raise CliError(str(exc)) from None
     secrets = [s.get_secret_value() for s in (app.sncf_token, app.opendata_apikey) if s]
@@ -48,6 +54,8 @@ def load_context(args: argparse.Namespace) -> Context:
         plugins = resolve(registry, app)
     except (PluginError, SettingsError) as exc:
         raise CliError(str(exc)) from None
+    # Secrets a plugin declares in its own settings are masked like the app's.
+    register_settings(app, plugins)
     return Context(app, registry, plugins)
 
 
@@ -60,10 +68,33 @@ def parse_time(text: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+@contextlib.contextmanager
+def _locked(ctx: Context, command: str) -> Iterator[None]:
+    """The data dir's one-writer lock, for the commands that write silver, state or the spool
+    (the spool is local on either backend): refused with exit 2 while another one holds it."""
+    from collector.lock import DataDirLock, LockHeld, describe
+
+    lock = DataDirLock(ctx.app.data_dir, command)
+    try:
+        lock.acquire()
+    except LockHeld as exc:
+        raise CliError(
+            f"data dir {ctx.app.data_dir} is in use by {describe(exc.holder)}: one writer per"
+            " data dir; stop it first, or give this one its own PARIS_DATA_DIR"
+        ) from None
+    except OSError as exc:
+        raise CliError(f"cannot lock data dir {ctx.app.data_dir}: {exc}", EXIT_STORAGE) from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
 def cmd_run(ctx: Context, args: argparse.Namespace) -> int:
     from collector.daemon import run_daemon
 
-    return run_daemon(ctx.app, ctx.registry, ctx.plugins)
+    with _locked(ctx, "run"):
+        return run_daemon(ctx.app, ctx.registry, ctx.plugins)
 
 
 def cmd_once(ctx: Context, args: argparse.Namespace) -> int:
@@ -81,7 +112,8 @@ def cmd_once(ctx: Context, args: argparse.Namespace) -> int:
             results = await run_once(services, names)
         return EXIT_FAILED if any(r.failed for r in results) else EXIT_OK
 
-    return asyncio.run(main())
+    with _locked(ctx, "once"):
+        return asyncio.run(main())
 
 
 async def _checked(store: Any) -> None:
@@ -117,7 +149,8 @@ def cmd_replay(ctx: Context, args: argparse.Namespace) -> int:
             print(f"  unreadable: {failure}", file=sys.stderr)
         return EXIT_FAILED if report.failures else EXIT_OK
 
-    return asyncio.run(main())
+    with _locked(ctx, "replay"):
+        return asyncio.run(main())
 
 
 def cmd_plugins(ctx: Context, args: argparse.Namespace) -> int:
@@ -244,7 +277,10 @@ def cmd_status(ctx: Context, args: argparse.Namespace) -> int:
 def cmd_dlq(ctx: Context, args: argparse.Namespace) -> int:
     from collector.cli_ops import cmd_dlq as dlq
 
-    return dlq(ctx, args)
+    if args.action != "replay":
+        return dlq(ctx, args)
+    with _locked(ctx, "dlq replay"):
+        return dlq(ctx, args)
 
 
 def cmd_api(ctx: Context, args: argparse.Namespace) -> int:

@@ -12,7 +12,9 @@ import orjson
 
 from collector import keys
 from collector.ingest import ParseFailure, ingest
+from collector.secrets import mask_text, mask_value
 from collector.spool import Spool
+from collector.status_leases import lease_docs, lease_lines, lock_doc, lock_line
 from collector.storage import make_store
 
 if TYPE_CHECKING:
@@ -22,7 +24,12 @@ if TYPE_CHECKING:
 def _age(timestamp: str | None, now: datetime) -> str:
     if not timestamp:
         return "never"
-    seconds = int((now - keys.parse_ts(timestamp)).total_seconds())
+    try:
+        seconds = int((now - keys.parse_ts(timestamp)).total_seconds())
+    except (TypeError, ValueError, OverflowError):
+        return "unreadable"
+    if seconds < 0:
+        return "in future"
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
         if seconds >= size:
             return f"{seconds // size}{unit} ago"
@@ -55,10 +62,12 @@ def cmd_status(ctx: Context, args: argparse.Namespace) -> int:
     from collector.cli import CliError
 
     now = datetime.now(UTC)
+    leases: list[Any] = []
 
     async def states() -> dict[str, dict[str, Any]]:
         async with make_store(ctx.app) as store:
             await store.check()
+            leases.extend(await store.list_leases())
             return {name: await store.get_state(name) for name in ctx.registry.sources}
 
     from collector.storage import StorageError
@@ -71,20 +80,31 @@ def cmd_status(ctx: Context, args: argparse.Namespace) -> int:
             raise CliError(f"storage unreachable: {exc}", 3) from None
         found, storage_line = {}, f"storage: {ctx.app.storage}, UNREACHABLE: {exc}"
     spool = Spool(ctx.app.spool_dir, ctx.app.spool_max_bytes)
+    quarantined = spool.quarantine_count()
     if args.json:
         doc = {
             "storage": ctx.app.storage,
             "sources": found,
-            "spool": {"entries": spool.count(), "bytes": spool.size()},
+            "spool": {
+                "entries": spool.count(),
+                "bytes": spool.size(),
+                "quarantined": quarantined,
+            },
+            "leases": lease_docs(leases, int(now.timestamp() * 1000)),
+            "writer_lock": lock_doc(ctx.app.data_dir),
         }
-        print(orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode())
+        print(orjson.dumps(mask_value(doc), option=orjson.OPT_INDENT_2).decode())
         return 0
-    print(storage_line)
+    print(mask_text(storage_line))
     print(
         f"spool: {spool.count()} payloads waiting, {spool.size()} bytes"
         f" (cap {ctx.app.spool_max_bytes})"
+        + (f", {quarantined} unreadable in {spool.quarantine_dir}" if quarantined else "")
     )
     for line in status_rows(ctx, found, now):
+        print(mask_text(line))  # state saved before masking existed, errors
+    print(lock_line(ctx.app.data_dir))
+    for line in lease_lines(leases, int(now.timestamp() * 1000)):
         print(line)
     failing = [n for n, s in found.items() if s.get("consecutive_failures")]
     return 1 if failing else 0

@@ -1,9 +1,16 @@
 """The daemon: every enabled source on its own interval, concurrently, until told to stop.
 
 Life cycle (as arq does it): :func:`run` (sync entry) -> :meth:`Daemon.main` (the loop) ->
-cleanup in ``finally``. The first SIGTERM/SIGINT stops new runs and drains in-flight ones up
-to ``PARIS_DRAIN_TIMEOUT`` seconds, then cancels what is left; a second signal cancels at once.
-The summary line counts runs done, failed and cancelled.
+cleanup in ``finally``. The first SIGTERM/SIGINT/SIGHUP stops new runs and drains in-flight
+ones up to ``PARIS_DRAIN_TIMEOUT`` seconds, then cancels what is left; a second signal cancels
+at once. The summary line counts runs done, failed and cancelled.
+
+SIGHUP is a stop, not a reload: settings are read once at start and a changed setting needs a
+restart (``systemctl restart``). Its default action would kill the process without a drain,
+e.g. when the terminal it was started from closes.
+
+Every trigger carries its timezone: without one APScheduler asks ``tzlocal`` for the host's,
+which raises on a POSIX ``TZ`` such as ``UTC0``.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from collections.abc import Callable, Coroutine, Iterable
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -26,6 +34,7 @@ from collector.aggregate import AggregationResult, AggregationRunner
 from collector.health import Health
 from collector.health import start as start_health
 from collector.http import HttpClient, make_session
+from collector.lease import AGGREGATIONS, REPORT, LeaseKeeper, lease_source, source_lease
 from collector.logs import get_logger
 from collector.metrics import Metrics
 from collector.plugin_settings import PluginSettings
@@ -39,6 +48,9 @@ from collector.storage import StorageError, Store, make_store
 
 log = get_logger(component="daemon")
 
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+PARIS = ZoneInfo("Europe/Paris")
+
 
 class Services:
     """What the daemon holds for its whole life: storage, the HTTP pool, the spool, metrics,
@@ -51,6 +63,7 @@ class Services:
         self.store: Store = make_store(app)
         self.spool = Spool(app.spool_dir, app.spool_max_bytes)
         self.metrics = Metrics()
+        self.spool.on_quarantine = self.metrics.spool_quarantined.inc
         self.runners: dict[str, SourceRunner] = {}
         self.aggregators: dict[str, AggregationRunner] = {}
         self.store_open = False
@@ -139,6 +152,14 @@ class Daemon:
         self.inflight: set[asyncio.Task[Any]] = set()
         self.outcomes: Counter[str] = Counter()
         self._signals = 0
+        wanted = [source_lease(name) for name in services.runners]
+        if services.aggregators:
+            wanted += [AGGREGATIONS, REPORT]
+        self.leases = LeaseKeeper(services.store, app.daemon_id, app.lease_duration, wanted)
+        self._runs: dict[str, asyncio.Task[Any]] = {}  # source -> its run in flight
+        self._lease_task: asyncio.Task[None] | None = None
+        self._leases_done = asyncio.Event()
+        self._takeovers: set[asyncio.Task[None]] = set()
 
     def request_stop(self, signame: str = "stop") -> None:
         self._signals += 1
@@ -157,10 +178,14 @@ class Daemon:
             for name, runner in sorted(self.services.runners.items())
         }
 
-    async def _track(self, coro: Coroutine[Any, Any, RunResult | AggregationResult]) -> None:
+    async def _track(
+        self, coro: Coroutine[Any, Any, RunResult | AggregationResult], source: str | None = None
+    ) -> None:
         """Run one job as a task the drain can wait for; count its outcome."""
         task = asyncio.ensure_future(coro)
         self.inflight.add(task)
+        if source is not None:
+            self._runs[source] = task
         try:
             result = await asyncio.shield(task)
             self.outcomes["failed" if result.failed else "done"] += 1
@@ -170,17 +195,20 @@ class Daemon:
             self.outcomes["cancelled"] += 1
         finally:
             self.inflight.discard(task)
+            if source is not None and self._runs.get(source) is task:
+                del self._runs[source]
 
     async def _tick(self, name: str) -> None:
-        if not self.stop_event.is_set():
-            if self.services.spool.count(name):
-                # Earlier payloads of this source go first, as soon as storage answers again
-                # (as ``once`` does), rather than at the next spool job.
-                await self._drain_spool()
-            await self._track(self.services.runners[name].run())
+        if self.stop_event.is_set() or not await self.leases.hold(source_lease(name)):
+            return  # another daemon runs this source
+        if self.services.spool.count(name):
+            # Earlier payloads of this source go first, as soon as storage answers again
+            # (as ``once`` does), rather than at the next spool job.
+            await self._drain_spool()
+        await self._track(self.services.runners[name].run(), source=name)
 
     async def _aggregate(self, name: str) -> None:
-        if not self.stop_event.is_set():
+        if not self.stop_event.is_set() and await self.leases.hold(AGGREGATIONS):
             result_job = self.services.aggregators[name].run()
             await self._track(result_job)
 
@@ -210,7 +238,10 @@ class Daemon:
     async def _record_switches(self) -> None:
         """Save which sources this daemon runs, and why not, for the readers (``/sources``)."""
         disabled = self.services.plugins.disabled
+        busy = await self._held_elsewhere()
         for name in sorted(self.services.registry.sources):
+            if source_lease(name) in busy:
+                continue  # its holder saves that state; a write here could undo its cursor
             try:
                 state = await self.services.store.get_state(name)
                 state["enabled"] = name in self.services.runners
@@ -234,6 +265,9 @@ class Daemon:
         from collector.report import write_report, yesterday_in_paris
 
         day = yesterday_in_paris(datetime.now(UTC))
+        if not await self.leases.hold(REPORT):
+            log.info("daily report left to the daemon holding its lease", date=day.isoformat())
+            return
         try:
             written = await write_report(self.services.store, self.services.aggregators, day)
         except StorageError as exc:
@@ -274,7 +308,7 @@ class Daemon:
             # After midnight in Paris, when yesterday's last points are in.
             scheduler.add_job(
                 self._daily_report,
-                CronTrigger(hour=0, minute=20, timezone="Europe/Paris"),
+                CronTrigger(hour=0, minute=20, timezone=PARIS),
                 id="report:daily",
                 max_instances=1,
                 coalesce=True,
@@ -293,7 +327,7 @@ class Daemon:
     ) -> None:
         scheduler.add_job(
             func,
-            IntervalTrigger(seconds=seconds, jitter=jitter),
+            IntervalTrigger(seconds=seconds, jitter=jitter, timezone=UTC),
             args=args,
             id=job_id,
             max_instances=1,
@@ -304,7 +338,7 @@ class Daemon:
 
     async def main(self, extra_jobs: Iterable[Callable[[AsyncIOScheduler], None]] = ()) -> int:
         loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
+        for sig in STOP_SIGNALS:
             loop.add_signal_handler(sig, self.request_stop, sig.name)
         health_server = None
         try:
@@ -321,6 +355,7 @@ class Daemon:
                 return 0
             self.health.storage_ok = True
             await self._record_switches()
+            await self._start_leases()
             scheduler = AsyncIOScheduler(timezone=UTC)
             self._schedule(scheduler)
             for add in extra_jobs:
@@ -340,16 +375,80 @@ class Daemon:
             await self.stop_event.wait()
             scheduler.pause()
             await self._drain(self.services.app.drain_timeout)
+            await self._stop_leases()
             scheduler.shutdown(wait=False)
             return 0
         finally:
-            for sig in (signal.SIGTERM, signal.SIGINT):
+            for sig in STOP_SIGNALS:
                 loop.remove_signal_handler(sig)
             if health_server is not None:
                 await health_server.cleanup()
             log.info(
                 "daemon stopped", **{k: self.outcomes[k] for k in ("done", "failed", "cancelled")}
             )
+
+    async def _held_elsewhere(self) -> set[str]:
+        """The leases another daemon holds now (none known if storage does not answer)."""
+        try:
+            leases = await self.services.store.list_leases()
+        except StorageError:
+            return set()
+        now_ms = int(datetime.now(UTC).timestamp() * 1000)
+        me = self.leases.holder
+        return {x.name for x in leases if x.holder != me and not x.expired(now_ms)}
+
+    async def _start_leases(self) -> None:
+        """Take every free lease before the first runs, then keep them on a heartbeat."""
+        if self.services.app.storage == "local":
+            await self._clear_stale_leases()
+        beat = await self.leases.beat()
+        log.info("leases", daemon=self.leases.holder, held=self.leases.held)
+        self._lease_task = asyncio.create_task(self._keep_leases(beat.wake))
+
+    async def _clear_stale_leases(self) -> None:
+        """Locally the data dir lock admits one daemon: a lease of another holder is one a
+        killed daemon left behind, not worth waiting out after a restart."""
+        try:
+            for lease in await self.services.store.list_leases():
+                if lease.holder != self.leases.holder:
+                    await self.services.store.release_lease(lease.name, lease.holder)
+                    log.info("stale lease cleared", lease=lease.name, holder=lease.holder)
+        except StorageError as exc:
+            log.warning("stale leases not cleared", error=str(exc))
+
+    async def _keep_leases(self, wake: float) -> None:
+        # Its own task rather than a scheduler job: it must wake when another daemon's lease
+        # runs out, and go on renewing while the scheduler is paused for the drain.
+        while not self._leases_done.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._leases_done.wait(), timeout=wake)
+            if self._leases_done.is_set():
+                return
+            self.leases.acquiring = not self.stop_event.is_set()
+            beat = await self.leases.beat()
+            wake = beat.wake
+            for name in beat.lost:
+                source = lease_source(name)
+                task = self._runs.get(source) if source else None
+                if task is not None and not task.done():
+                    log.warning("run cancelled: lease lost", source=source)
+                    task.cancel()
+            for name in beat.acquired:
+                source = lease_source(name)
+                if source is not None and not self.stop_event.is_set():
+                    # Taken over from a daemon that stopped: its cursor is in storage, and
+                    # this source runs now rather than at its next interval.
+                    self.services.runners[source].known_state = None
+                    takeover = asyncio.create_task(self._tick(source))
+                    self._takeovers.add(takeover)
+                    takeover.add_done_callback(self._takeovers.discard)
+
+    async def _stop_leases(self) -> None:
+        """After the drain: stop renewing and give every lease up for another daemon."""
+        self._leases_done.set()
+        if self._lease_task is not None:
+            await asyncio.gather(self._lease_task, return_exceptions=True)
+        await self.leases.release_all()
 
     async def _drain(self, timeout: float) -> None:
         pending = set(self.inflight)

@@ -4,6 +4,11 @@ Retries use exponential backoff with full jitter on timeouts, connection errors,
 ``Retry-After`` and the Opendatasoft quota body (``reset_time``) are honoured when they fit in
 the run's deadline, otherwise the run fails with a :class:`SourceError` carrying
 ``retry_after`` so the scheduler waits. Other 4xx fail at once with the upstream's message.
+
+A body larger than the run's ``max_body_bytes`` fails the run at once (not retried: the
+upstream would send the same): a declared ``Content-Length`` is refused before any byte is
+read, an undeclared one is read in chunks and the read stops as soon as it passes the limit,
+so an endless body costs at most the limit in memory.
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ from collector import __version__
 from collector.plugin import SourceError
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+DEFAULT_MAX_BODY_BYTES = 256 * 1024 * 1024
+CHUNK_BYTES = 256 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,9 +81,9 @@ def parse_retry_after(headers: Mapping[str, str], body: bytes, now: datetime) ->
     if isinstance(payload, dict) and isinstance(payload.get("reset_time"), str):
         try:
             reset = datetime.fromisoformat(payload["reset_time"].replace("Z", "+00:00"))
-        except ValueError:
+            return max(0.0, (reset - now).total_seconds())
+        except (ValueError, OverflowError, TypeError):  # unreadable, out of range or naive
             return None
-        return max(0.0, (reset - now).total_seconds())
     return None
 
 
@@ -112,17 +119,23 @@ class HttpClient:
         retries: int,
         backoff: float = 1.0,
         stats: HttpStats | None = None,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     ) -> None:
         self.session = session
         self.timeout = timeout
         self.retries = retries
         self.backoff = backoff
         self.stats = stats if stats is not None else HttpStats()
+        self.max_body_bytes = max_body_bytes
 
-    def for_run(self) -> HttpClient:
-        """The same pool with fresh counters."""
+    def for_run(self, *, max_body_bytes: int | None = None) -> HttpClient:
+        """The same pool with fresh counters (and the source's body limit, if given)."""
         return HttpClient(
-            self.session, timeout=self.timeout, retries=self.retries, backoff=self.backoff
+            self.session,
+            timeout=self.timeout,
+            retries=self.retries,
+            backoff=self.backoff,
+            max_body_bytes=max_body_bytes or self.max_body_bytes,
         )
 
     async def get(
@@ -177,12 +190,37 @@ class HttpClient:
         async with self.session.get(
             url, params=params, headers=headers, timeout=client_timeout
         ) as resp:
-            body = await resp.read()
-            self.stats.bytes += len(body)
             self.stats.urls.append(str(resp.url))
+            body = await self._read_body(resp)
             return HttpResponse(
                 url=str(resp.url), status=resp.status, body=body, headers=dict(resp.headers)
             )
+
+    async def _read_body(self, resp: aiohttp.ClientResponse) -> bytes:
+        limit = self.max_body_bytes
+        declared = resp.content_length
+        # A compressed body's Content-Length says nothing exact about its decoded size.
+        if declared is not None and declared > limit and not resp.headers.get("Content-Encoding"):
+            resp.close()
+            raise self._too_large(resp, f"declares {declared} bytes")
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in resp.content.iter_chunked(CHUNK_BYTES):
+            size += len(chunk)
+            self.stats.bytes += len(chunk)
+            if size > limit:
+                # Closing drops the connection: the rest of the body is never read.
+                resp.close()
+                raise self._too_large(resp, f"{size} bytes read so far")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _too_large(self, resp: aiohttp.ClientResponse, detail: str) -> SourceError:
+        return SourceError(
+            f"response body from {resp.url} exceeds {self.max_body_bytes} bytes ({detail}); "
+            "raise max_body_bytes of this source if that is expected",
+            status=resp.status,
+        )
 
     async def _sleep(self, attempt: int, retry_after: float | None) -> None:
         self.stats.retries += 1

@@ -1,7 +1,8 @@
 """Structured logging: JSON lines when stdout is not a terminal, readable lines when it is.
 
-Every value that looks like a configured secret is masked before it is written, whichever
-path the log line took (a processor, not a convention).
+Every configured secret, and every value shaped like a credential, is masked before it is
+written, whichever path the log line took (a processor, not a convention); the masking is
+:mod:`collector.secrets`, shared with storage and the readers.
 """
 
 from __future__ import annotations
@@ -14,37 +15,22 @@ from typing import Any
 import structlog
 from structlog.typing import FilteringBoundLogger
 
-_SECRETS: set[str] = set()
-MASK = "***"
+from collector import secrets
+
+MASK = secrets.MASK
 
 
 def register_secret(value: str | None) -> None:
-    """Never let ``value`` reach a log line."""
-    if value and len(value) >= 4:
-        _SECRETS.add(value)
-
-
-def _mask(value: Any) -> Any:
-    if isinstance(value, str):
-        for secret in _SECRETS:
-            if secret in value:
-                value = value.replace(secret, MASK)
-        return value
-    if isinstance(value, dict):
-        return {k: _mask(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return type(value)(_mask(v) for v in value)
-    if isinstance(value, BaseException):
-        return _mask(f"{type(value).__name__}: {value}")
-    return value
+    """Never let ``value`` reach a log line (nor storage, nor an API answer)."""
+    secrets.register(value)
 
 
 def mask_secrets(
     _logger: Any, _method: str, event_dict: MutableMapping[str, Any]
 ) -> MutableMapping[str, Any]:
-    if not _SECRETS:
-        return event_dict
-    return {k: _mask(v) for k, v in event_dict.items()}
+    # Configured values and credential shapes (an upstream error quoting a header), the same
+    # masking storage and the readers apply.
+    return {k: secrets.mask_value(v) for k, v in event_dict.items()}
 
 
 def configure(level: str = "info", fmt: str = "auto", secrets: Iterable[str | None] = ()) -> None:

@@ -55,6 +55,11 @@ class Metrics:
         self.spool_drops = Counter(
             "paris_spool_dropped", "Payloads dropped because the spool was full", registry=r
         )
+        self.spool_quarantined = Counter(
+            "paris_spool_quarantined",
+            "Spool files that could not be read back, moved to spool/quarantine",
+            registry=r,
+        )
         self.aggregations = Counter(
             "paris_aggregation_runs",
             "Aggregation runs by outcome",
@@ -65,7 +70,8 @@ class Metrics:
         r.register(_FreshnessCollector(lambda: self._freshness))
 
     def set_freshness(self, source: str, observed_at: str | None) -> None:
-        if observed_at:
+        # Only a well-formed key timestamp: one bad value must never fail every scrape.
+        if observed_at and _readable(observed_at):
             self._freshness[source] = observed_at
 
     def set_breaker(self, source: str, state: str) -> None:
@@ -86,5 +92,14 @@ class _FreshnessCollector(Collector):
         )
         now = time.time()
         for source, observed in sorted(self.get().items()):
-            family.add_metric([source], max(0.0, now - keys.parse_ts(observed).timestamp()))
+            if _readable(observed):
+                family.add_metric([source], max(0.0, now - keys.parse_ts(observed).timestamp()))
         yield family
+
+
+def _readable(timestamp: str) -> bool:
+    try:
+        keys.parse_ts(timestamp)
+    except (ValueError, OverflowError):
+        return False
+    return True

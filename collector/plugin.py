@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from collector.keys import ts
+
 if TYPE_CHECKING:
     from structlog.typing import FilteringBoundLogger
 
@@ -50,11 +52,44 @@ class Record(BaseModel):
             raise ValueError("'latest' is reserved by the storage keys")
         return value
 
+    observed_since: ClassVar[datetime] = datetime(1990, 1, 1, tzinfo=UTC)
+    """The earliest plausible observation: anything older is a bad value, set aside."""
+    observed_ahead: ClassVar[timedelta] = timedelta(days=2)
+    """How far past the wall clock an observation may be (a scheduled departure, clock skew):
+    anything later is a bad value, set aside, never written (it would freeze the latest view
+    and the source's freshness)."""
+
     @field_validator("observed_at")
     @classmethod
     def _to_utc(cls, value: datetime) -> datetime:
         # Keys compare as strings: every timestamp is normalised to whole seconds in UTC.
+        moment = to_utc(value)
+        if moment < cls.observed_since:
+            raise ValueError(f"{ts(moment)} is before {ts(cls.observed_since)}")
+        ahead = moment - datetime.now(UTC)
+        if ahead > cls.observed_ahead:
+            raise ValueError(
+                f"{ts(moment)} is {_span(ahead)} in the future "
+                f"(at most {_span(cls.observed_ahead)} allowed)"
+            )
+        return moment
+
+
+def to_utc(value: datetime) -> datetime:
+    """``value`` in UTC, whole seconds; a ValueError (never OverflowError) when out of range.
+
+    ``0001-01-01T00:00:00+01:00`` is a valid ISO string whose UTC time falls before year 1:
+    converting it raises OverflowError, which pydantic does not turn into a validation error.
+    """
+    try:
         return value.astimezone(UTC).replace(microsecond=0)
+    except (OverflowError, ValueError) as exc:
+        raise ValueError(f"timestamp out of range: {exc}") from None
+
+
+def _span(delta: timedelta) -> str:
+    hours = delta.total_seconds() / 3600
+    return f"{hours / 24:.1f} days" if hours >= 48 else f"{hours:.1f} hours"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -75,8 +110,16 @@ def validate(model: type[Record], data: Mapping[str, Any]) -> Record | Invalid:
             f"{'.'.join(str(p) for p in err['loc']) or '<record>'}: {err['msg']}"
             for err in exc.errors()
         )
-        entity = data.get("entity_id") if isinstance(data, Mapping) else None
-        return Invalid(reason=reasons, data=dict(data), entity_id=str(entity) if entity else None)
+    except (ArithmeticError, TypeError, ValueError) as exc:
+        # What a validator of the plugin's own may raise on a bad value (an OverflowError
+        # from a date far out of range): that record is set aside, the others still land.
+        reasons = f"<record>: {type(exc).__name__}: {exc}"
+    entity = data.get("entity_id") if isinstance(data, Mapping) else None
+    return Invalid(
+        reason=reasons,
+        data=dict(data) if isinstance(data, Mapping) else data,
+        entity_id=str(entity) if entity else None,
+    )
 
 
 class SourceError(Exception):
@@ -93,6 +136,14 @@ class SourceError(Exception):
         self.retry_after = retry_after
 
 
+# Bounds of the settings every source and aggregation has: generous, but finite, since a
+# value past them passes a type check, then overflows a datetime or a timer in the daemon.
+MAX_INTERVAL_S = 30 * 86_400
+MAX_DEADLINE_S = 86_400
+MAX_WINDOW_HOURS = 366 * 24
+MAX_RETENTION_DAYS = 36_500
+
+
 class SourceSettings(BaseModel):
     """Settings every source has; a plugin subclasses it to add its own.
 
@@ -100,12 +151,24 @@ class SourceSettings(BaseModel):
     ``[sources.<name>]``.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    # inf/nan, like a value past the bounds, would pass and then overflow in the daemon.
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     enabled: bool = True
-    interval: float | None = Field(default=None, gt=0, description="seconds between runs")
-    deadline: float | None = Field(default=None, gt=0, description="seconds a run may take")
-    retention_days: int = Field(default=90, ge=1, description="silver history kept, days")
+    interval: float | None = Field(
+        default=None, gt=0, le=MAX_INTERVAL_S, description="seconds between runs"
+    )
+    deadline: float | None = Field(
+        default=None, gt=0, le=MAX_DEADLINE_S, description="seconds a run may take"
+    )
+    retention_days: int = Field(
+        default=90, ge=1, le=MAX_RETENTION_DAYS, description="silver history kept, days"
+    )
+    max_body_bytes: int = Field(
+        default=256 * 1024 * 1024,
+        gt=0,
+        description="largest upstream response body read, bytes; a larger one fails the run",
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -130,6 +193,11 @@ class Fetched:
     payload: bytes
     meta: Mapping[str, str] = field(default_factory=dict)
     state: Mapping[str, str] = field(default_factory=dict)
+    expect_records: bool = False
+    """The upstream said there is data in this payload (traffic's change check announced new
+    hours): if it parses into no valid record the run is ``missing``, a failure, and ``state``
+    is not saved, so the next run asks again. Otherwise such a run is ``empty``: not a
+    failure, but counted and shown (a board with no train at night)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -193,12 +261,18 @@ class Inputs:
 class AggregationSettings(BaseModel):
     """Settings every aggregation has (``PARIS_AGGREGATIONS__<NAME>__<FIELD>``)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     enabled: bool = True
-    interval: float | None = Field(default=None, gt=0, description="seconds between runs")
-    window_hours: float | None = Field(default=None, gt=0, description="hours of history read")
-    retention_days: int = Field(default=365, ge=1, description="gold history kept, days")
+    interval: float | None = Field(
+        default=None, gt=0, le=MAX_INTERVAL_S, description="seconds between runs"
+    )
+    window_hours: float | None = Field(
+        default=None, gt=0, le=MAX_WINDOW_HOURS, description="hours of history read"
+    )
+    retention_days: int = Field(
+        default=365, ge=1, le=MAX_RETENTION_DAYS, description="gold history kept, days"
+    )
 
 
 @dataclass(frozen=True, kw_only=True)

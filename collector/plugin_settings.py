@@ -7,6 +7,8 @@ for a plugin that does not exist (a typo), stops startup naming the setting.
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,15 +40,31 @@ def _validate(model: type[BaseModel], values: dict[str, Any], prefix: str) -> An
         lines = []
         for err in exc.errors():
             name = prefix + "__".join(str(p).upper() for p in err["loc"])
-            lines.append(f"invalid setting {name}: {err['msg']}")
+            hint = ""
+            if err["type"] == "extra_forbidden":  # a misspelled field
+                match = _closest(str(err["loc"][-1]), model.model_fields)
+                hint = f"; did you mean {prefix}{match.upper()}?" if match else ""
+            lines.append(f"invalid setting {name}: {err['msg']}{hint}")
         raise SettingsError("\n".join(lines)) from None
+
+
+def _closest(name: str, known: Iterable[str]) -> str | None:
+    match = difflib.get_close_matches(name.lower(), sorted(known), n=1)
+    return match[0] if match else None
+
+
+def _unknown(prefix: str, name: str, known: Iterable[str]) -> str:
+    match = _closest(name, known)
+    guess = f" (did you mean {prefix}{match.upper()}?)" if match else ""
+    return f"{prefix}{name.upper()}{guess}"
 
 
 def resolve(registry: Registry, app: Settings) -> PluginSettings:
     for group, known in (("sources", registry.sources), ("aggregations", registry.aggregations)):
         unknown = sorted(set(getattr(app, group)) - set(known))
         if unknown:
-            names = ", ".join(f"PARIS_{group.upper()}__{n.upper()}" for n in unknown)
+            prefix = f"PARIS_{group.upper()}__"
+            names = ", ".join(_unknown(prefix, n, known) for n in unknown)
             raise SettingsError(
                 f"settings for unknown {group}: {names} (known: {', '.join(sorted(known))})"
             )

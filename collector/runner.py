@@ -19,16 +19,19 @@ from typing import Any, Literal
 from collector import keys
 from collector.breaker import Breaker
 from collector.http import HttpClient
-from collector.ingest import ParseFailure, ingest, parse_failure_reject
+from collector.ingest import Batch, ParseFailure, ingest, parse_failure_reject
 from collector.logs import get_logger
 from collector.metrics import Metrics
 from collector.plugin import FetchContext, Source, SourceError, SourceSettings
+from collector.secrets import mask_fetched
 from collector.settings import Settings
 from collector.spool import Spool, SpoolFull
 from collector.storage.base import StorageError, Store
 
 Status = Literal[
     "ok",
+    "empty",
+    "missing",
     "unchanged",
     "skipped",
     "spooled",
@@ -39,8 +42,10 @@ Status = Literal[
     "error",
 ]
 FAILED: frozenset[str] = frozenset(
-    {"failed", "timeout", "parse_error", "storage_error", "spooled", "error"}
+    {"failed", "missing", "timeout", "parse_error", "storage_error", "spooled", "error"}
 )
+# A run that stored nothing is ``missing`` when the upstream had announced data (a failure:
+# the cursor stays) and ``empty`` when it had not (not a failure, but counted and shown).
 UPSTREAM_FAILED: frozenset[str] = frozenset({"failed", "timeout"})
 
 
@@ -63,6 +68,18 @@ class RunResult:
     @property
     def failed(self) -> bool:
         return self.status in FAILED
+
+
+def newest_freshness(stored: Any, batch: Batch, now: datetime) -> str | None:
+    """The newest observation stored so far, never later than the run itself.
+
+    Records stamped ahead of the clock (a departure's scheduled time) are data of now; a
+    stored value in the future (written before the timestamps were bounded) is dropped.
+    """
+    at = keys.ts(now)
+    previous = stored if isinstance(stored, str) and stored <= at else ""
+    candidate = min(batch.freshness, at) if batch.freshness is not None else ""
+    return max(previous, candidate) or None
 
 
 def default_deadline(interval: timedelta) -> float:
@@ -114,7 +131,7 @@ class SourceRunner:
     async def _run(self, now: datetime) -> RunResult:
         clock = time.monotonic()
         result = RunResult(self.source.name, "ok", now)
-        http = self.http.for_run()
+        http = self.http.for_run(max_body_bytes=self.settings.max_body_bytes)
         state: dict[str, Any] = dict(self.known_state or {})
         try:
             try:
@@ -138,9 +155,10 @@ class SourceRunner:
         result.duration_s = round(time.monotonic() - clock, 3)
         result.requests, result.bytes = http.stats.requests, http.stats.bytes
         previous_failures = int(state.get("consecutive_failures", 0))
+        previous_status = str(state.get("last_status", ""))
         self._update_breaker(result)
         await self._save_bookkeeping(state, result)
-        self._log(previous_failures, result)
+        self._log(previous_failures, previous_status, result)
         self._record_metrics(result, state)
         return result
 
@@ -155,7 +173,8 @@ class SourceRunner:
             now=now,
             log=self.log,
         )
-        fetched = await self.source.fetch(ctx)
+        # Masked before it is hashed, spooled or stored: upstreams echo credentials.
+        fetched = mask_fetched(await self.source.fetch(ctx))
         if fetched is None:
             if self.spool is not None and self.spool.count(self.source.name):
                 # Nothing new, but the last payloads are not stored yet: not a recovery.
@@ -204,10 +223,22 @@ class SourceRunner:
         )
         result.written = batch.valid
         self._notify(batch.notices, state)
+        if batch.valid == 0:
+            if fetched.expect_records:
+                # The upstream said there is data and none landed: the cursor must not move
+                # past it. A failed run, retried on the next tick; the payload is in bronze.
+                result.status = "missing"
+                result.error = (
+                    "the upstream announced data but the payload held no valid record "
+                    f"({len(batch.rejects)} set aside)"
+                )
+                return
+            result.status = "empty"
         # Only now that silver holds the rows may the plugin's cursor move.
         state["plugin"] = plugin_state
-        if batch.freshness is not None:
-            state["data_freshness"] = max(batch.freshness, state.get("data_freshness", ""))
+        freshness = newest_freshness(state.get("data_freshness"), batch, now)
+        if freshness is not None:
+            state["data_freshness"] = freshness
 
     def _with_known(self, stored: dict[str, Any]) -> dict[str, Any]:
         """The stored state, or this process's newer one when storage could not take it.
@@ -274,7 +305,7 @@ class SourceRunner:
                     failures=self.breaker.failures,
                     retry_in_s=round(self.breaker.open_until - now, 1),
                 )
-        elif result.status in ("ok", "unchanged") and self.breaker.success() != "closed":
+        elif result.status in ("ok", "empty", "unchanged") and self.breaker.success() != "closed":
             self.log.info("circuit breaker closed")
 
     def _record_metrics(self, result: RunResult, state: dict[str, Any]) -> None:
@@ -292,7 +323,7 @@ class SourceRunner:
         ):
             m.records.labels(name, stage).inc(value)
         m.bytes.labels(name).inc(result.bytes)
-        if result.status in ("ok", "unchanged"):
+        if result.status in ("ok", "empty", "unchanged"):
             m.last_success.labels(name).set(result.started_at.timestamp())
         m.set_breaker(name, self.breaker.state)
         m.set_freshness(name, state.get("data_freshness"))
@@ -326,7 +357,7 @@ class SourceRunner:
             )
             level("state not saved", error=str(exc))
 
-    def _log(self, previous_failures: int, result: RunResult) -> None:
+    def _log(self, previous_failures: int, previous_status: str, result: RunResult) -> None:
         fields: dict[str, Any] = {
             "status": result.status,
             "records": result.records,
@@ -347,5 +378,8 @@ class SourceRunner:
                 self.log.info("source still failing", consecutive_failures=failures, **fields)
         elif previous_failures:
             self.log.info("source recovered", after_failures=previous_failures, **fields)
+        elif result.status == "empty" and previous_status != "empty":
+            # Said once when it starts (a night of empty boards is one warning, not hundreds).
+            self.log.warning("run stored no record", **fields)
         else:
             self.log.info("run", **fields)

@@ -9,6 +9,14 @@ after a ``kill -9`` half-way, loses nothing and duplicates nothing.
 When the spool is full (``PARIS_SPOOL_MAX_BYTES``) the new payload is dropped and counted;
 sources with a watermark (traffic) fetch it again later because their watermark did not
 move, snapshot sources (parking, departures) lose that one sample.
+
+A file that cannot be read back (empty, truncated, not gzip, a bad header) is moved into
+``quarantine/`` beside the entries, logged once and counted: it no longer holds the other
+payloads back, and it is kept for the operator to look at.
+
+File names are ``<sequence>.<pid>.<random>-<source>.spool``: the sequence keeps the replay in
+write order, the pid and random part keep two processes writing at once from ever choosing
+the same name (``<sequence>-<source>.spool``, the earlier form, is still read).
 """
 
 from __future__ import annotations
@@ -18,13 +26,28 @@ import contextlib
 import gzip
 import os
 import re
+import secrets
+import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
-_NAME = re.compile(r"^(?P<seq>\d{12})-(?P<source>[a-z0-9_]+)\.spool$")
+from collector.atomic_write import remove_stale, write_atomic
+from collector.logs import get_logger
+
+if TYPE_CHECKING:
+    from structlog.typing import FilteringBoundLogger
+
+_NAME = re.compile(r"^(?P<seq>\d{12})(?P<writer>(?:\.[0-9a-z]+)*)-(?P<source>[a-z0-9_]+)\.spool$")
+QUARANTINE = "quarantine"
+
+
+def _log() -> FilteringBoundLogger:
+    # Bound when used, not at import: a logger bound early keeps the logging set-up of then.
+    return get_logger(component="spool")
 
 
 @dataclass(frozen=True)
@@ -43,34 +66,60 @@ class SpoolFull(Exception):
     """The spool has no room for this payload."""
 
 
+class CorruptEntry(Exception):
+    """A spool file that does not decode into an entry."""
+
+
 class Spool:
-    def __init__(self, directory: Path, max_bytes: int) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        max_bytes: int,
+        *,
+        on_quarantine: Callable[[], None] | None = None,
+    ) -> None:
         self.dir = directory
         self.max_bytes = max_bytes
         self.dropped = 0
+        self.quarantined = 0
+        self.on_quarantine = on_quarantine
         self._seq = 0
+        # Files that could not even be moved aside: skipped, so they hold nothing back.
+        self._unmovable: set[str] = set()
         self.lock = asyncio.Lock()
+        self._remove_stale_tmp()
 
-    def _files(self) -> list[tuple[int, Path]]:
+    @property
+    def quarantine_dir(self) -> Path:
+        return self.dir / QUARANTINE
+
+    def _files(self) -> list[tuple[int, str, str, Path]]:
+        """(sequence, writer, source, path) of each entry, in write order."""
         if not self.dir.is_dir():
             return []
         found = []
         for path in self.dir.iterdir():
             match = _NAME.match(path.name)
-            if match:
-                found.append((int(match["seq"]), path))
+            if match and path.name not in self._unmovable:
+                found.append((int(match["seq"]), match["writer"], match["source"], path))
         return sorted(found)
 
     def size(self) -> int:
         total = 0
-        for _seq, path in self._files():
+        for *_key, path in self._files():
             with contextlib.suppress(FileNotFoundError):
                 total += path.stat().st_size
         return total
 
     def count(self, source: str | None = None) -> int:
-        suffix = f"-{source}.spool" if source is not None else ".spool"
-        return sum(1 for _seq, path in self._files() if path.name.endswith(suffix))
+        return sum(1 for _seq, _w, name, _p in self._files() if source in (None, name))
+
+    def quarantine_count(self) -> int:
+        """Files set aside so far, by any process (what the operator has to look at)."""
+        folder = self.quarantine_dir
+        if not folder.is_dir():
+            return 0
+        return sum(1 for path in folder.iterdir() if path.is_file())
 
     def put(
         self,
@@ -91,30 +140,47 @@ class Spool:
         self.dir.mkdir(parents=True, exist_ok=True)
         files = self._files()
         self._seq = max(self._seq, files[-1][0] if files else 0) + 1
-        path = self.dir / f"{self._seq:012d}-{source}.spool"
-        tmp = path.with_suffix(".tmp")
-        with open(tmp, "wb") as fh:
-            fh.write(body)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        writer = f"{os.getpid()}.{secrets.token_hex(4)}"
+        path = self.dir / f"{self._seq:012d}.{writer}-{source}.spool"
+        write_atomic(path, body)
         return path
 
     def entries(self) -> list[SpoolEntry]:
+        """The entries, oldest first; a file that does not decode is quarantined instead."""
         out = []
-        for seq, path in self._files():
+        for seq, _writer, source, path in self._files():
             try:
-                out.append(self._read(seq, path))
-            except FileNotFoundError:
+                out.append(self._read(seq, source, path))
+            except FileNotFoundError:  # replayed and removed by another process meanwhile
                 continue
+            except (OSError, CorruptEntry) as exc:
+                self._quarantine(path, exc)
         return out
 
     @staticmethod
-    def _read(seq: int, path: Path) -> SpoolEntry:
-        data = gzip.decompress(path.read_bytes())
+    def _read(seq: int, source: str, path: Path) -> SpoolEntry:
+        raw = path.read_bytes()
+        if not raw:
+            raise CorruptEntry("empty file")
+        try:
+            data = gzip.decompress(raw)
+        except (EOFError, OSError, zlib.error) as exc:  # truncated, or not gzip at all
+            raise CorruptEntry(f"not a whole gzip stream: {exc}") from None
         size = int.from_bytes(data[:4], "big")
-        header: dict[str, Any] = orjson.loads(data[4 : 4 + size])
-        source = path.name.split("-", 1)[1].removesuffix(".spool")
+        if len(data) < 4 or 4 + size > len(data):
+            raise CorruptEntry(f"header of {size} bytes in a body of {len(data)}")
+        try:
+            header: Any = orjson.loads(data[4 : 4 + size])
+        except orjson.JSONDecodeError as exc:
+            raise CorruptEntry(f"header is not JSON: {exc}") from None
+        if not (
+            isinstance(header, dict)
+            and isinstance(header.get("raw_key"), str)
+            and isinstance(header.get("fetched_at"), str)
+            and isinstance(header.get("meta"), dict)
+            and isinstance(header.get("state"), dict)
+        ):
+            raise CorruptEntry("header lacks raw_key, meta, state or fetched_at")
         return SpoolEntry(
             path=path,
             seq=seq,
@@ -125,6 +191,39 @@ class Spool:
             plugin_state=header["state"],
             fetched_at=header["fetched_at"],
         )
+
+    def _quarantine(self, path: Path, exc: BaseException) -> None:
+        reason = str(exc) or type(exc).__name__
+        target = self.quarantine_dir / path.name
+        try:
+            self.quarantine_dir.mkdir(exist_ok=True)
+            n = 0
+            while target.exists():  # an earlier file of the same name, kept as well
+                n += 1
+                target = self.quarantine_dir / f"{path.name}.{n}"
+            os.replace(path, target)
+        except FileNotFoundError:
+            return
+        except OSError as move_error:
+            self._unmovable.add(path.name)
+            _log().error(
+                "unreadable spool file skipped: it cannot be moved aside",
+                path=str(path),
+                reason=reason,
+                error=str(move_error),
+            )
+        else:
+            _log().warning("unreadable spool file quarantined", path=str(target), reason=reason)
+        self.quarantined += 1
+        if self.on_quarantine is not None:
+            self.on_quarantine()
+
+    def _remove_stale_tmp(self) -> None:
+        removed = remove_stale([self.dir], recursive=False)
+        if removed:
+            _log().warning(
+                "stale temporary files removed", folder=str(self.dir), files=len(removed)
+            )
 
     @staticmethod
     def remove(entry: SpoolEntry) -> None:

@@ -2,8 +2,15 @@
 
 All of it is built lazily on first use and kept for the life of the process (a Lambda container
 or ``api/serve.py``); :func:`configure` replaces it (the local server and the tests call it).
-Readers are per thread: the local server answers on several threads and a SQLite connection
-must not be shared between them.
+
+A reader is lent to one thread at a time: a SQLite connection must not be shared between the
+local server's threads. On Lambda the one thread keeps its reader for the container's life.
+The local server starts a thread per connection, so it hands its reader back with
+:func:`release` after each request. At most :data:`POOL_SIZE` readers are ever open; a request
+that finds them all lent waits for one (the GIL lets no more than a few threads work at once
+anyway), so open files and memory stay flat however many connections come and go. A reader
+that a thread never hands back is closed with the thread (only a weak reference is kept here)
+and its place freed.
 """
 
 from __future__ import annotations
@@ -11,6 +18,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +31,7 @@ from chalicelib.catalog import (
     load_manifest,
 )
 from collector.settings import Settings, SettingsError, load_settings
-from collector.storage import Reader, make_reader
+from collector.storage import Reader, StorageError, make_reader
 
 API_KEY_ENV = "PARIS_API_KEY_REQUIRED"
 _TRUE = {"1", "true", "yes", "on"}
@@ -58,12 +66,23 @@ def api_key_required() -> bool:
     raise ConfigError(f"invalid setting {API_KEY_ENV}: expected true or false (got {value!r})")
 
 
+POOL_SIZE = 8
+"""Readers open at most in this process (each holds two or three files of a SQLite store)."""
+BORROW_TIMEOUT_S = 10.0
+"""How long a request waits for a reader when all are lent, before it answers 503."""
+_RECHECK_S = 0.1
+"""A reader freed by a thread's end sends no signal: waiters look again this often."""
+
+
 class _Context:
     def __init__(self) -> None:
         self.lock = threading.Lock()
+        self.returned = threading.Condition(self.lock)
         self.settings: Settings | None = None
         self.catalog: Catalog | None = None
-        self.readers: list[Reader] = []
+        self.idle: list[Reader] = []
+        self.lent: weakref.WeakSet[Reader] = weakref.WeakSet()
+        self.opening = 0
         self.local = threading.local()
         self.generation = 0
         self.reference: dict[str, tuple[float, list[dict[str, Any]]]] = {}
@@ -75,9 +94,10 @@ _ctx = _Context()
 def configure(settings: Settings | None = None) -> None:
     """Forget the plugins, readers and caches; use ``settings`` (default: load them again)."""
     with _ctx.lock:
-        for reader in _ctx.readers:
+        for reader in [*_ctx.idle, *_ctx.lent]:
             reader.close()
-        _ctx.readers.clear()
+        _ctx.idle.clear()
+        _ctx.lent.clear()
         _ctx.settings = settings
         _ctx.catalog = None
         _ctx.reference.clear()
@@ -110,16 +130,62 @@ def catalog() -> Catalog:
 
 
 def reader() -> Reader:
-    """This thread's reader (opened lazily; a storage error surfaces on the first read)."""
+    """This thread's reader, borrowed from the pool (opened lazily: a storage error surfaces on
+    the first read). Raises :class:`StorageError` when none is free in time."""
     current = settings()
     local = _ctx.local
-    if getattr(local, "generation", None) != _ctx.generation or local.reader is None:
-        opened = make_reader(current)
-        with _ctx.lock:
-            _ctx.readers.append(opened)
-        local.reader, local.generation = opened, _ctx.generation
-    found: Reader = local.reader
+    found: Reader | None = getattr(local, "reader", None)
+    if found is not None and local.generation == _ctx.generation:
+        return found
+    deadline = time.monotonic() + BORROW_TIMEOUT_S
+    with _ctx.returned:
+        while not _ctx.idle and len(_ctx.lent) + _ctx.opening >= POOL_SIZE:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise StorageError(
+                    f"all {POOL_SIZE} storage readers busy for {BORROW_TIMEOUT_S:g} s"
+                )
+            _ctx.returned.wait(min(left, _RECHECK_S))
+        generation = _ctx.generation
+        found = _ctx.idle.pop() if _ctx.idle else None
+        if found is None:
+            _ctx.opening += 1  # its place is taken while it opens, outside the lock
+        else:
+            _ctx.lent.add(found)
+    if found is None:
+        try:
+            found = make_reader(current)  # a DynamoDB client takes a moment to build
+        finally:
+            with _ctx.returned:
+                _ctx.opening -= 1
+                if found is not None:
+                    _ctx.lent.add(found)
+                _ctx.returned.notify()
+    local.reader, local.generation = found, generation
     return found
+
+
+def release() -> None:
+    """Hand this thread's reader back (the local server calls it after each request)."""
+    local = _ctx.local
+    found: Reader | None = getattr(local, "reader", None)
+    if found is None:
+        return
+    local.reader = None
+    with _ctx.returned:
+        _ctx.lent.discard(found)
+        current = local.generation == _ctx.generation
+        if current:
+            _ctx.idle.append(found)
+        _ctx.returned.notify()
+    if not current:  # configure() closed it already; closing again releases what it reopened
+        found.close()
+
+
+def open_readers() -> int:
+    """Readers currently open: lent to a thread or idle in the pool."""
+    with _ctx.lock:
+        return len(_ctx.idle) + len(_ctx.lent) + _ctx.opening
 
 
 def reference(dataset: str) -> list[dict[str, Any]]:

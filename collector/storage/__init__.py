@@ -13,22 +13,33 @@ __all__ = ["Reader", "StorageError", "Store", "make_reader", "make_store"]
 
 
 def make_store(settings: Settings) -> Store:
-    """The daemon's store for the configured backend (not yet opened)."""
+    """The daemon's store for the configured backend (not yet opened).
+
+    Wrapped so that no secret is stored or read back (:mod:`collector.storage.masking`).
+    """
+    from collector.secrets import register_settings
+    from collector.storage.masking import MaskingStore
+
+    register_settings(settings)
     if settings.storage == "aws":
         from collector.storage.aws import AwsStore
 
-        return AwsStore(settings)
+        return MaskingStore(AwsStore(settings))
     from collector.storage.local import LocalStore
 
-    return LocalStore(settings.data_dir)
+    return MaskingStore(LocalStore(settings.data_dir))
 
 
 def make_reader(settings: Settings) -> Reader:
-    """A read-only view for the API and the dashboard."""
+    """A read-only view for the API and the dashboard; the states it serves are masked."""
+    from collector.secrets import register_settings
+    from collector.storage.masking import MaskingReader
+
+    register_settings(settings)
     if settings.storage == "aws":
         from collector.storage.dynamo_reader import DynamoReader
 
-        return DynamoReader(settings)
+        return MaskingReader(DynamoReader(settings))
     from collector.storage.local import LocalReader
 
-    return LocalReader(settings.data_dir)
+    return MaskingReader(LocalReader(settings.data_dir))

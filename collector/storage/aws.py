@@ -8,7 +8,8 @@ by :meth:`AwsStore.init`), so :meth:`AwsStore.purge_expired` has nothing to do.
 Writes go through BatchWriteItem with full batches of 25 across history and latest items, so a
 batch of N records with history costs about 2N/25 write requests (``write_requests`` counts
 them). The latest view is protected from going back in time by reading its current marks first:
-the daemon is the only writer, so no conditional write is needed.
+the holder of a source's lease (:mod:`collector.lease`) is its only writer, so no
+conditional write is needed.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping, Sequence
 from contextlib import AsyncExitStack
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import aioboto3
@@ -38,7 +39,15 @@ from collector.storage.aws_common import (
 )
 from collector.storage.aws_meta import decode_meta, encode_meta
 from collector.storage.aws_setup import ensure_bucket, ensure_table
-from collector.storage.base import GoldPoint, RawObject, Reject, Row, StorageError, Store
+from collector.storage.base import (
+    GoldPoint,
+    Lease,
+    RawObject,
+    Reject,
+    Row,
+    StorageError,
+    Store,
+)
 from collector.storage.dynamo_codec import Item, decode, encode
 
 if TYPE_CHECKING:
@@ -49,6 +58,8 @@ if TYPE_CHECKING:
 
 CONCURRENCY = 8
 GOLD_READ_ATTEMPTS = 3
+LEASE_ATTEMPTS = 3
+CONDITION_FAILED = "ConditionalCheckFailedException"
 
 
 class AwsStore(Store):
@@ -260,6 +271,76 @@ class AwsStore(Store):
             await self.ddb.put_item(
                 TableName=self.tables.state, Item=layout.state_item(source, dict(state))
             )
+
+    # leases -----------------------------------------------------------------
+    async def acquire_lease(
+        self, name: str, holder: str, *, now_ms: int, duration_ms: int
+    ) -> Lease:
+        stamp = keys.ts(datetime.fromtimestamp(now_ms / 1000, UTC))
+        mine = Lease(name, holder, stamp, stamp, now_ms + duration_ms)
+        names = {"#h": "holder", "#e": "expires_ms", "#r": "renewed_at"}
+        with translated(f"lease {name}", self.place):
+            # A released lease can vanish between a refused write and the read: try again.
+            for _ in range(LEASE_ATTEMPTS):
+                try:  # a renewal: one conditional write while the lease is ours
+                    self.write_requests += 1
+                    answer = await self.ddb.update_item(
+                        TableName=self.tables.state,
+                        Key=layout.lease_key(name),
+                        UpdateExpression="SET #r = :now, #e = :exp",
+                        ConditionExpression="#h = :me",
+                        ExpressionAttributeNames=names,
+                        ExpressionAttributeValues={
+                            ":now": layout.s(stamp),
+                            ":exp": layout.n(mine.expires_ms),
+                            ":me": layout.s(holder),
+                        },
+                        ReturnValues="ALL_NEW",
+                    )
+                    return layout.lease_from_item(answer["Attributes"])
+                except ClientError as exc:
+                    if error_code(exc) != CONDITION_FAILED:
+                        raise
+                try:  # a take-over: absent or expired
+                    self.write_requests += 1
+                    await self.ddb.put_item(
+                        TableName=self.tables.state,
+                        Item=layout.lease_item(mine),
+                        ConditionExpression="attribute_not_exists(pk) OR #e <= :now_ms",
+                        ExpressionAttributeNames={"#e": "expires_ms"},
+                        ExpressionAttributeValues={":now_ms": layout.n(now_ms)},
+                    )
+                    return mine
+                except ClientError as exc:
+                    if error_code(exc) != CONDITION_FAILED:
+                        raise
+                found = await self.ddb.get_item(
+                    TableName=self.tables.state, Key=layout.lease_key(name), ConsistentRead=True
+                )
+                if "Item" in found:
+                    return layout.lease_from_item(found["Item"])
+        raise StorageError(f"lease {name}: contended, neither taken nor readable")
+
+    async def release_lease(self, name: str, holder: str) -> bool:
+        with translated(f"release lease {name}", self.place):
+            try:
+                self.write_requests += 1
+                await self.ddb.delete_item(
+                    TableName=self.tables.state,
+                    Key=layout.lease_key(name),
+                    ConditionExpression="#h = :me",
+                    ExpressionAttributeNames={"#h": "holder"},
+                    ExpressionAttributeValues={":me": layout.s(holder)},
+                )
+            except ClientError as exc:
+                if error_code(exc) != CONDITION_FAILED:
+                    raise
+                return False
+        return True
+
+    async def list_leases(self) -> list[Lease]:
+        items = await self._query(layout.kind_query(self.tables.state, "lease"))
+        return sorted((layout.lease_from_item(i) for i in items), key=lambda x: x.name)
 
     # gold -------------------------------------------------------------------
     async def put_gold(self, point: GoldPoint, *, expires_at: int) -> None:

@@ -74,6 +74,24 @@ class RawObject:
     meta: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class Lease:
+    """Who runs a job (a source, the aggregations, the daily report) until when.
+
+    Times come from the writer's clock: ``expires_ms`` is epoch milliseconds, the others are
+    key timestamps. A lease past ``expires_ms`` is free for anyone to take.
+    """
+
+    name: str
+    holder: str
+    acquired_at: str
+    renewed_at: str
+    expires_ms: int
+
+    def expired(self, now_ms: int) -> bool:
+        return self.expires_ms <= now_ms
+
+
 def encode_cursor(position: Mapping[str, Any]) -> str:
     return base64.urlsafe_b64encode(orjson.dumps(position)).decode().rstrip("=")
 
@@ -180,6 +198,24 @@ class Store(ABC):
     @abstractmethod
     async def put_state(self, source: str, state: Mapping[str, Any]) -> None:
         """Replace a source's saved state."""
+
+    # leases -----------------------------------------------------------------
+    @abstractmethod
+    async def acquire_lease(
+        self, name: str, holder: str, *, now_ms: int, duration_ms: int
+    ) -> Lease:
+        """Take or renew the lease ``name`` for ``holder`` until ``now_ms + duration_ms``, if
+        it is absent, expired (``expires_ms <= now_ms``) or already ``holder``'s; atomically
+        (a conditional write), so two daemons never both win. Returns the lease as stored:
+        ``holder``'s if won (``acquired_at`` kept across renewals), else the other holder's."""
+
+    @abstractmethod
+    async def release_lease(self, name: str, holder: str) -> bool:
+        """Give the lease up if ``holder`` has it (else do nothing); True if it was released."""
+
+    @abstractmethod
+    async def list_leases(self) -> list[Lease]:
+        """Every lease stored, expired ones included, by name."""
 
     # gold -------------------------------------------------------------------
     @abstractmethod

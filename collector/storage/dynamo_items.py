@@ -11,8 +11,9 @@ all keyed by ``pk`` (hash) and ``sk`` (range), keys as in :mod:`collector.keys`:
 * gold: ``{aggregation}`` / ``{window_end}`` with ``window_start``, ``ran_at``, ``data``,
   ``expires_at``; large results are split, see :mod:`collector.storage.dynamo_gold`.
 * state: ``state#{source}`` / ``state`` holds a source's state, ``rejects#{source}`` /
-  ``{raw_key}#{index:06d}`` a record set aside. Both carry ``gsi1pk`` (``state`` or
-  ``rejects``) for the index ``by_kind``, which lists every source without a Scan.
+  ``{raw_key}#{index:06d}`` a record set aside, ``lease#{name}`` / ``lease`` who runs a job
+  (see :mod:`collector.lease`). All carry ``gsi1pk`` (``state``, ``rejects`` or ``lease``)
+  for the index ``by_kind``, which lists every source without a Scan.
 
 A dataset with an entity whose id is literally ``latest`` would share its history partition
 with the latest view: avoid that id.
@@ -27,13 +28,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from collector import keys
-from collector.storage.base import Reject, Row
+from collector.storage.base import Lease, Reject, Row
 from collector.storage.dynamo_codec import AttributeValue, Item, decode, encode
 
 BY_DAY = "by_day"
 BY_KIND = "by_kind"
 TTL_ATTRIBUTE = "expires_at"
 STATE_SK = "state"
+LEASE_SK = "lease"
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,4 +260,32 @@ def reject_from_item(item: Item) -> Reject:
         reason=item["reason"]["S"],
         data=decode(item["data"]),
         at=item["at"]["S"],
+    )
+
+
+# leases -----------------------------------------------------------------------
+def lease_key(name: str) -> Item:
+    return {"pk": s(f"lease#{name}"), "sk": s(LEASE_SK)}
+
+
+def lease_item(lease: Lease) -> Item:
+    return {
+        **lease_key(lease.name),
+        "gsi1pk": s("lease"),
+        "gsi1sk": s(lease.name),
+        "name": s(lease.name),
+        "holder": s(lease.holder),
+        "acquired_at": s(lease.acquired_at),
+        "renewed_at": s(lease.renewed_at),
+        "expires_ms": n(lease.expires_ms),
+    }
+
+
+def lease_from_item(item: Item) -> Lease:
+    return Lease(
+        name=item["name"]["S"],
+        holder=item["holder"]["S"],
+        acquired_at=item["acquired_at"]["S"],
+        renewed_at=item["renewed_at"]["S"],
+        expires_ms=int(item["expires_ms"]["N"]),
     )

@@ -16,11 +16,15 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import orjson
+from structlog.typing import FilteringBoundLogger
 
 from collector import keys
+from collector.atomic_write import remove_stale, write_atomic
+from collector.logs import get_logger
 from collector.storage import sqlite as db
 from collector.storage.base import (
     GoldPoint,
+    Lease,
     Page,
     RawObject,
     Reader,
@@ -36,14 +40,13 @@ T = TypeVar("T")
 META_SUFFIX = ".meta.json"
 
 
+def _log() -> FilteringBoundLogger:
+    # Bound when used, not at import: a logger bound early keeps the logging set-up of then.
+    return get_logger(component="storage")
+
+
 def _write_atomic(path: Path, body: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(body)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    write_atomic(path, body)  # its temporary file is removed if the write or rename fails
 
 
 class LocalStore(Store):
@@ -64,6 +67,18 @@ class LocalStore(Store):
             self._created = await self._call(lambda: db.create_schema(self.conn))
         except (sqlite3.Error, OSError) as exc:
             raise StorageError(f"cannot open the local database {self.db_path}: {exc}") from exc
+        await self._remove_stale_tmp()
+
+    async def _remove_stale_tmp(self) -> None:
+        """Temporary files a killed writer left in bronze (and reports) would stay forever."""
+        removed = await asyncio.to_thread(lambda: remove_stale([self.bronze], recursive=True))
+        if removed:
+            _log().warning(
+                "stale temporary files removed",
+                folder=str(self.bronze),
+                files=len(removed),
+                first=str(removed[0]),
+            )
 
     async def close(self) -> None:
         if self._conn is not None:
@@ -210,6 +225,20 @@ class LocalStore(Store):
 
     async def put_state(self, source: str, state: Mapping[str, Any]) -> None:
         await self._call(lambda: db.put_state(self.conn, source, dict(state)))
+
+    # leases -----------------------------------------------------------------
+    async def acquire_lease(
+        self, name: str, holder: str, *, now_ms: int, duration_ms: int
+    ) -> Lease:
+        return await self._call(
+            lambda: db.acquire_lease(self.conn, name, holder, now_ms, duration_ms)
+        )
+
+    async def release_lease(self, name: str, holder: str) -> bool:
+        return await self._call(lambda: db.release_lease(self.conn, name, holder))
+
+    async def list_leases(self) -> list[Lease]:
+        return await self._call(lambda: db.list_leases(self.conn))
 
     # gold -------------------------------------------------------------------
     async def put_gold(self, point: GoldPoint, *, expires_at: int) -> None:

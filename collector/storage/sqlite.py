@@ -10,13 +10,14 @@ import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import orjson
 
-from collector.keys import parse_ts
-from collector.storage.base import GoldPoint, Reject, Row
+from collector.keys import parse_ts, ts
+from collector.storage.base import GoldPoint, Lease, Reject, Row
 
 SCHEMA_VERSION = 1
 
@@ -45,9 +46,13 @@ CREATE TABLE IF NOT EXISTS rejects (
     PRIMARY KEY (source, raw_key, idx)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS leases (
+    name TEXT PRIMARY KEY, holder TEXT NOT NULL, acquired_at TEXT NOT NULL,
+    renewed_at TEXT NOT NULL, expires_ms INTEGER NOT NULL
+) WITHOUT ROWID;
 """
 
-TABLES = ("silver", "latest", "state", "gold", "rejects", "meta")
+TABLES = ("silver", "latest", "state", "gold", "rejects", "meta", "leases")
 
 
 def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
@@ -200,6 +205,46 @@ def put_state(conn: sqlite3.Connection, source: str, state: Any) -> None:
         conn.execute(
             "INSERT OR REPLACE INTO state (source, data) VALUES (?, ?)", (source, dumps(state))
         )
+
+
+def _lease(row: Sequence[Any]) -> Lease:
+    return Lease(row[0], row[1], row[2], row[3], int(row[4]))
+
+
+def acquire_lease(
+    conn: sqlite3.Connection, name: str, holder: str, now_ms: int, duration_ms: int
+) -> Lease:
+    """Take or renew a lease; BEGIN IMMEDIATE makes the read and the write one atomic step
+    against any other process on the same database."""
+    stamp = ts(datetime.fromtimestamp(now_ms / 1000, UTC))
+    with transaction(conn):
+        row = conn.execute(
+            "SELECT name, holder, acquired_at, renewed_at, expires_ms FROM leases WHERE name = ?",
+            (name,),
+        ).fetchone()
+        if row is not None and row[1] != holder and int(row[4]) > now_ms:
+            return _lease(row)
+        acquired = row[2] if row is not None and row[1] == holder else stamp
+        lease = Lease(name, holder, acquired, stamp, now_ms + duration_ms)
+        conn.execute(
+            "INSERT OR REPLACE INTO leases (name, holder, acquired_at, renewed_at, expires_ms)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (lease.name, lease.holder, lease.acquired_at, lease.renewed_at, lease.expires_ms),
+        )
+    return lease
+
+
+def release_lease(conn: sqlite3.Connection, name: str, holder: str) -> bool:
+    with transaction(conn):
+        cur = conn.execute("DELETE FROM leases WHERE name = ? AND holder = ?", (name, holder))
+    return bool(cur.rowcount)
+
+
+def list_leases(conn: sqlite3.Connection) -> list[Lease]:
+    cur = conn.execute(
+        "SELECT name, holder, acquired_at, renewed_at, expires_ms FROM leases ORDER BY name"
+    )
+    return [_lease(r) for r in cur]
 
 
 def put_gold(conn: sqlite3.Connection, point: GoldPoint, expires_at: int) -> None:

@@ -2,8 +2,10 @@
 
 A fault matches requests whose path (plus query string) contains ``match``, for ``times``
 requests (or forever). Kinds answered before the handler runs: ``status``, ``quota``,
-``retry_after``, ``not_found``, ``hang``/``slow`` (a delay, then the normal answer). Kinds the
-handlers apply to the body: ``truncate``, ``drop_field``, ``add_field``, ``empty``.
+``retry_after``, ``not_found``, ``hang``/``slow`` (a delay, then the normal answer),
+``echo_credential`` (an error quoting the request's credential). Kinds the handlers apply to
+the body: ``truncate``, ``drop_field``, ``add_field``, ``empty``, ``extra_row`` (an export
+gets one more row: its first row with ``value``'s fields over it, e.g. a ``t_1h`` in 2099).
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-PRE_KINDS = frozenset({"status", "quota", "retry_after", "not_found", "hang", "slow"})
-BODY_KINDS = frozenset({"truncate", "drop_field", "add_field", "empty"})
+PRE_KINDS = frozenset(
+    {"status", "quota", "retry_after", "not_found", "hang", "slow", "echo_credential"}
+)
+BODY_KINDS = frozenset({"truncate", "drop_field", "add_field", "empty", "extra_row"})
 KINDS = PRE_KINDS | BODY_KINDS
 STREAM_INTERRUPTED = (
     "Streaming interrupted due to the following error: "
@@ -32,7 +36,7 @@ class Fault:
     delay: float | None = None  # hang / slow, seconds
     retry_after: int | None = None  # retry_after: header seconds (2); quota: reset in N s
     field: str | None = None  # drop_field / add_field, dotted path into each row
-    value: Any = None  # add_field
+    value: Any = None  # add_field; extra_row: the fields over the export's first row
     fraction: float = 0.5  # truncate: share of the body (or rows) sent
     mode: str = "clean"  # truncate on exports: "clean" (message, stream ends) or "cut"
     body: Any = None  # status: a body to send instead of the upstream-shaped one
@@ -50,6 +54,8 @@ class Fault:
         fault = cls(**data)
         if fault.kind in ("drop_field", "add_field") and not fault.field:
             raise ValueError(f"{fault.kind} needs 'field'")
+        if fault.kind == "extra_row" and not isinstance(fault.value, dict):
+            raise ValueError("extra_row needs 'value', an object of fields")
         if fault.mode not in ("clean", "cut") or not 0 <= fault.fraction <= 1:
             raise ValueError("truncate needs mode clean|cut and 0 <= fraction <= 1")
         return fault
@@ -135,6 +141,24 @@ def reshape(item: dict[str, Any], fault: Fault | None) -> dict[str, Any]:
     item = dict(item)
     _set_path(item, fault.field, fault.value, fault.kind == "drop_field")
     return item
+
+
+def echo_body(credential: str, status: int, navitia: bool) -> dict[str, Any]:
+    """An error that quotes the credential the request carried, as some gateways and
+    misconfigured upstreams do: the collector must not keep nor serve it.
+
+    Opendatasoft's shape (``message``, ``error_code``); Navitia's 401 shape (``message``), or its
+    error object for any other status, which the collector keeps in the payload (a 200 too).
+    """
+    quoted = credential or "(none)"
+    if not navitia:
+        return {
+            "message": f"The API key provided is not valid: {quoted}",
+            "error_code": "InvalidAPIKeyError" if status == 401 else "BadRequestError",
+        }
+    if status == 401:
+        return {"message": f"Unauthorized, invalid token: {quoted}"}
+    return {"error": {"id": "bad_request", "message": f"request refused for credential {quoted}"}}
 
 
 def quota_body(fault: Fault) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from typing import Any
 from aiohttp import web
 
 from sources._upstream import admin, navitia, ods
-from sources._upstream.faults import BODY_KINDS, Fault, quota_body
+from sources._upstream.faults import BODY_KINDS, Fault, echo_body, quota_body
 from sources._upstream.navitia import NavitiaError
 from sources._upstream.query import OdsHttpError
 from sources._upstream.respond import FAULT, SENT, send_json, send_text
@@ -38,6 +38,16 @@ REASONS = {
 
 def _is_navitia(request: web.Request) -> bool:
     return request.path.startswith("/v1/")
+
+
+def _credential(request: web.Request) -> str:
+    """What the request authenticated with, verbatim (header, or ``apikey``/``key``)."""
+    return (
+        request.headers.get("Authorization")
+        or request.query.get("apikey")
+        or request.query.get("key")
+        or ""
+    )
 
 
 async def _error_body(
@@ -73,6 +83,10 @@ async def _before(request: web.Request, fault: Fault) -> web.StreamResponse | No
     if fault.kind == "retry_after":
         headers = {"Retry-After": str(fault.retry_after if fault.retry_after is not None else 2)}
         return await _error_body(request, fault.status or 503, fault, headers)
+    if fault.kind == "echo_credential":
+        status = fault.status or 401
+        echoed = echo_body(_credential(request), status, _is_navitia(request))
+        return await send_json(request, echoed, status=status)
     if fault.kind == "quota":
         if _is_navitia(request):
             return await send_json(request, {"message": "API rate limit exceeded"}, status=429)

@@ -14,6 +14,8 @@ from pydantic import Field, model_validator
 from collector.plugin import SourceSettings
 
 DEFAULT_INTERVAL_S = 180.0
+MONTH_DAYS = 31
+"""The longest month: the monthly quota must hold in it."""
 TERMINI: dict[str, str] = {
     "stop_area:SNCF:87686006": "Paris Gare de Lyon",
     "stop_area:SNCF:87271007": "Paris Gare du Nord",
@@ -45,14 +47,38 @@ class DeparturesSettings(SourceSettings):
             if not stop_area.startswith("stop_area:"):
                 raise ValueError(f"{stop_area!r} is not a Navitia stop area id (stop_area:...)")
         interval = self.interval or DEFAULT_INTERVAL_S
-        per_day = math.ceil(86_400 / interval) * len(self.stop_areas)
-        limits = ((self.daily_quota, 1, "daily"), (self.monthly_quota, 31, "monthly"))
+        areas = len(self.stop_areas)
+        per_day = requests_per_day(interval, areas)
+        limits = ((self.daily_quota, 1, "daily"), (self.monthly_quota, MONTH_DAYS, "monthly"))
         for quota, days, name in limits:
             if per_day * days > quota:
-                floor = math.ceil(86_400 * days * len(self.stop_areas) / quota)
+                # The advice is the check solved for the interval, over both quotas, so that
+                # following it passes (advising from one quota alone could fail the other).
+                floor = smallest_interval(areas, self.daily_quota, self.monthly_quota)
+                advice = (
+                    f"set interval >= {floor} s or poll fewer stop areas"
+                    if floor is not None
+                    else "poll at most "
+                    f"{min(self.daily_quota, self.monthly_quota // MONTH_DAYS)} stop areas"
+                )
                 raise ValueError(
-                    f"{len(self.stop_areas)} stop areas every {interval:g} s make "
+                    f"{areas} stop areas every {interval:g} s make "
                     f"{per_day * days:,} requests per {'day' if days == 1 else 'month'}, above "
-                    f"{name}_quota={quota:,}: set interval >= {floor} s or poll fewer stop areas"
+                    f"{name}_quota={quota:,}: {advice}"
                 )
         return self
+
+
+def requests_per_day(interval: float, stop_areas: int) -> int:
+    """Requests a day at most: a started run counts whole, one request per stop area."""
+    return math.ceil(86_400 / interval) * stop_areas
+
+
+def smallest_interval(stop_areas: int, daily_quota: int, monthly_quota: int) -> int | None:
+    """The smallest whole interval (seconds) within both quotas; None if even one run a day
+    of every stop area is above them."""
+    runs = min(daily_quota // stop_areas, monthly_quota // (MONTH_DAYS * stop_areas))
+    if runs < 1:
+        return None
+    # ceil(86400 / I) <= runs, runs a whole number, holds exactly when I >= 86400 / runs.
+    return math.ceil(86_400 / runs)

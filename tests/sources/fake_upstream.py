@@ -17,7 +17,6 @@ from collector.plugin import FetchContext
 from collector.settings import Settings
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-REFERENCE = Path("/work/shared/reference")
 FIXTURES = Path(__file__).parent / "fixtures"
 
 

@@ -7,7 +7,7 @@ import time
 import orjson
 import pytest
 from aiohttp import web
-from fake_upstream import REFERENCE, Upstream, app_settings, context, reply
+from fake_upstream import FIXTURES, Upstream, app_settings, context, reply
 from pydantic import ValidationError
 
 from collector.http import HttpClient
@@ -17,7 +17,7 @@ from sources.departures.parse import parse
 from sources.departures.records import Departure
 from sources.departures.settings import TERMINI, DeparturesSettings
 
-SAMPLE = (REFERENCE / "navitia_departures_sample.json").read_bytes()
+SAMPLE = (FIXTURES / "navitia_departures_sample.json").read_bytes()
 TOKEN = "s3cr3t-t0ken"
 UNKNOWN = b'{"error": {"id": "unknown_object", "message": "Invalid id : stop_area:SNCF:87271007"}}'
 

@@ -7,11 +7,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from .helpers import Fetch, Replay
 
-SAMPLE = Path("/work/shared/reference/navitia_departures_sample.json")
+SAMPLE = Path(__file__).parents[1] / "sources/fixtures/navitia_departures_sample.json"
 LYON = "/v1/coverage/sncf/stop_areas/stop_area:SNCF:87686006/departures"
 AUTH = {"Authorization": "any-token"}
 TERMINI = ["87686006", "87271007", "87384008", "87391003", "87113001", "87547000", "87686667"]
@@ -62,7 +60,6 @@ def _keys(value: Any, prefix: str = "") -> set[str]:
     return set()
 
 
-@pytest.mark.skipif(not SAMPLE.exists(), reason="the reference sample is not on this machine")
 def test_departure_has_the_real_shape(fetch: Fetch) -> None:
     sample = json.loads(SAMPLE.read_text())
     body = fetch(LYON, headers=AUTH, data_freshness="base_schedule").json()
