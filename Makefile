@@ -2,7 +2,7 @@
 UV ?= uv
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: install format lint typecheck test bench bench-quick run demo all
+.PHONY: install format lint typecheck test test-plugins bench bench-quick run demo all
 
 install:            ## create .venv with every dependency from uv.lock
 	$(UV) sync --locked
@@ -15,10 +15,13 @@ lint:               ## ruff, no changes
 	$(UV) run ruff check .
 
 typecheck:          ## mypy --strict on the core, the plugins and the readers
-	$(UV) run mypy collector sources aggregations dashboard api/chalicelib
+	$(UV) run mypy collector readlayer sources aggregations dashboard api/chalicelib
 
 test:               ## the whole suite (the README's test command)
 	$(UV) run pytest
+
+test-plugins:       ## golden cases and contract checks of every discovered plugin
+	$(UV) run paris-collector test-plugins
 
 bench:              ## benchmarks; writes docs/benchmarks.md
 	$(UV) run --group bench python -m bench

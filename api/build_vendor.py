@@ -5,9 +5,12 @@
 ``chalice package``/``deploy`` copy ``vendor/`` to the root of the zip, and download nothing
 (``api/requirements.txt`` is empty), so both work offline. The vendor holds:
 
-- ``collector/``: the project's storage readers, keys and settings (from this checkout);
-- ``paris_api_manifest.json``: the plugins' licences, intervals and record schemas, made by
-  discovering the plugins here (see ``chalicelib/catalog.py``). The ``sources`` and
+- ``collector/``: the project's storage readers, keys and settings, and ``readlayer/``, the
+  read side the API shares with the dashboard (from this checkout);
+- ``paris_api_manifest.json``: the plugins' licences, intervals and record/output schemas,
+  made by discovering the plugins here (built-in, installed entry points and
+  ``PARIS_PLUGIN_DIR``; see ``readlayer/manifest.py``): the API declares one route per
+  dataset and analytic of it. The ``sources`` and
   ``aggregations`` packages themselves stay out: importing a source plugin imports its fetcher
   and parser, and with them aiohttp, shapely and numpy;
 - the third-party packages the API imports, copied from this environment's site-packages:
@@ -40,7 +43,9 @@ from pathlib import Path
 API_DIR = Path(__file__).resolve().parent
 ROOT = API_DIR.parent
 MANIFEST_NAME = "paris_api_manifest.json"
-PROJECT_PACKAGES = {"collector", "sources", "aggregations", "chalicelib", "app", "api"}
+PROJECT_PACKAGES = {"collector", "readlayer", "sources", "aggregations", "chalicelib", "app", "api"}
+BUNDLED_PACKAGES = ("collector", "readlayer")
+"""The project's own packages the API imports (the core's readers, the read layer)."""
 PROVIDED_BY_LAMBDA = {"boto3", "botocore", "s3transfer", "jmespath", "python-dateutil", "six",
                       "urllib3", "chalice"}  # fmt: skip
 LAMBDA_GLIBC = {(3, 10): (2, 26), (3, 11): (2, 26)}
@@ -158,13 +163,13 @@ def build(out: Path, api_dir: Path = API_DIR) -> list[str]:
         raise BuildError("build the Lambda vendor on Linux with CPython (compiled wheels)")
     if str(api_dir) not in sys.path:
         sys.path.insert(0, str(api_dir))
-    from chalicelib.catalog import discover_manifest  # the one this checkout's app uses
-
     from collector.settings import SettingsError, load_settings
+    from readlayer.errors import ConfigError
+    from readlayer.manifest import discover_manifest
 
     try:
         manifest = discover_manifest(load_settings())
-    except SettingsError as exc:
+    except (SettingsError, ConfigError) as exc:
         raise BuildError(str(exc)) from None
     with tempfile.TemporaryDirectory() as tmp:
         probe_manifest = Path(tmp) / MANIFEST_NAME
@@ -185,10 +190,14 @@ def build(out: Path, api_dir: Path = API_DIR) -> list[str]:
         shutil.rmtree(out)
     out.mkdir(parents=True)
     (out / MANIFEST_NAME).write_text(json.dumps(manifest, indent=1, ensure_ascii=False))
-    shutil.copytree(
-        ROOT / "collector", out / "collector", ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
-    )
-    lines = [f"collector (this checkout), {MANIFEST_NAME}: {', '.join(manifest['sources'])}"]
+    for package in BUNDLED_PACKAGES:
+        shutil.copytree(
+            ROOT / package, out / package, ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
+        )
+    lines = [
+        f"{', '.join(BUNDLED_PACKAGES)} (this checkout), {MANIFEST_NAME}: "
+        f"{', '.join(manifest['sources'])}; analytics: {', '.join(manifest['aggregations'])}"
+    ]
     for dist in dists:
         size = copy_distribution(dist, out)
         lines.append(f"{dist.metadata['Name']} {dist.version} ({size / 1e6:.1f} MB)")

@@ -23,7 +23,7 @@ from collector.secrets import register_settings
 from collector.settings import Settings, SettingsError, check_can_write, load_settings
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_STORAGE = 0, 1, 2, 3
-READERS = frozenset({"api", "dashboard", "plugins", "demo"})
+READERS = frozenset({"api", "dashboard", "plugins", "demo", "test-plugins"})
 """Commands that never open the configured store for writing (demo brings its own)."""
 
 
@@ -301,6 +301,12 @@ def cmd_demo(ctx: Context, args: argparse.Namespace) -> int:
     return demo(ctx, args)
 
 
+def cmd_test_plugins(ctx: Context, args: argparse.Namespace) -> int:
+    from collector.cli_plugins import cmd_test_plugins as test_plugins
+
+    return test_plugins(ctx, args)
+
+
 COMMANDS: dict[str, tuple[Callable[[Context, argparse.Namespace], int], str]] = {
     "run": (cmd_run, "run the daemon: every enabled source on its interval, until SIGTERM"),
     "once": (cmd_once, "one run of each source (all enabled by default), then exit"),
@@ -315,6 +321,7 @@ COMMANDS: dict[str, tuple[Callable[[Context, argparse.Namespace], int], str]] = 
     "dashboard": (cmd_dashboard, "serve the Streamlit dashboard against the configured storage"),
     "demo": (cmd_demo, "the whole platform offline: replay upstream, daemon, API, dashboard"),
     "init": (cmd_init, "create bucket, tables, indexes and TTL (or local dirs and schema)"),
+    "test-plugins": (cmd_test_plugins, "run the plugin checks and golden cases of every plugin"),
 }
 
 
@@ -354,6 +361,10 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("source", metavar="SOURCE")
             p.add_argument("--since", type=parse_time, help="first fetch time (UTC if naive)")
             p.add_argument("--until", type=parse_time, help="last fetch time (UTC if naive)")
+        elif name == "test-plugins":
+            from collector.cli_plugins import add_arguments as add_plugin_arguments
+
+            add_plugin_arguments(p)
     return parser
 
 

@@ -11,7 +11,7 @@ import argparse
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -66,12 +66,16 @@ def _child(argv: list[str], env: dict[str, str], name: str) -> Iterator[subproce
                 proc.kill()
 
 
-def demo_environment(upstream_url: str, data_dir: Path, aggregations: list[str]) -> dict[str, str]:
-    """Settings pointing every source at the replay upstream, with demo-short intervals."""
+def demo_environment(
+    upstream: Mapping[str, str], data_dir: Path, aggregations: list[str]
+) -> dict[str, str]:
+    """Settings pointing every source at the replay upstream, with demo-short intervals.
+
+    ``upstream`` is the replay's own account of how each source reaches it
+    (``ReplayClient.env()``): a source the replay learns needs no change here.
+    """
     env = {
-        "PARIS_OPENDATA_URL": upstream_url,
-        "PARIS_SAEMES_URL": upstream_url,
-        "PARIS_SNCF_URL": upstream_url,
+        **upstream,
         "PARIS_SNCF_TOKEN": DEMO_TOKEN,
         "PARIS_STORAGE": "local",
         "PARIS_DATA_DIR": str(data_dir),
@@ -87,11 +91,14 @@ def demo_environment(upstream_url: str, data_dir: Path, aggregations: list[str])
 
 def cmd_demo(ctx: Context, args: argparse.Namespace) -> int:
     from sources._upstream import start_in_thread
+    from sources._upstream.client import ReplayClient
 
     data_dir = Path(args.data_dir).resolve()
     upstream = start_in_thread(args.host, args.upstream_port, accelerate=args.speed)
     print(f"demo: replay upstream on {upstream.url} (clock x{args.speed:g})", file=sys.stderr)
-    demo_env = demo_environment(upstream.url, data_dir, sorted(ctx.registry.aggregations))
+    demo_env = demo_environment(
+        ReplayClient(upstream.url).env(), data_dir, sorted(ctx.registry.aggregations)
+    )
     env = {**os.environ, **demo_env}
     cli = [sys.executable, "-m", "collector.cli"]
     try:

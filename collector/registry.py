@@ -11,6 +11,7 @@ import importlib
 import importlib.util
 import re
 import sys
+import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib.metadata import entry_points
@@ -69,11 +70,51 @@ def _package_folders(package: str) -> Iterator[tuple[str, str]]:
                 yield child.name, f"{package}.{child.name}"
 
 
+DROP_IN_PACKAGE = "_paris_plugins"
+"""Drop-in folders load as ``_paris_plugins.<sources|aggregations>.<name>``, so a drop-in
+imports its own modules relatively (``from .parse import parse``): ``sources.<name>`` is not
+its package."""
+
+
+def _namespace(name: str) -> None:
+    # Relative imports inside a drop-in (``from . import x``, ``from .sub import y``) walk up
+    # to the top package: it has to exist, although it holds no file.
+    if name not in sys.modules:
+        package = ModuleType(name)
+        package.__path__ = []
+        sys.modules[name] = package
+
+
+def _import_failure(path: Path, namespace: str, exc: Exception) -> str:
+    """Name the plugin, the file and line, and for an import the form that works."""
+    where = ""
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if Path(frame.filename).resolve().is_relative_to(path.resolve()):
+            where = f" at {Path(frame.filename).relative_to(path.resolve())}:{frame.lineno}"
+    message = (
+        f"drop-in {namespace[:-1]} {path.name!r} (plugin folder {path}) failed to import{where}:"
+        f" {type(exc).__name__}: {exc}"
+    )
+    if isinstance(exc, ImportError) and exc.name is not None:
+        top = exc.name.split(".")[0]
+        if top in ("sources", "aggregations", DROP_IN_PACKAGE) or top == path.name:
+            message += (
+                f". A drop-in loads as {DROP_IN_PACKAGE}.{namespace}.{path.name}, not"
+                f" {namespace}.{path.name}: import its own modules relatively, e.g."
+                " 'from .parse import parse' (see CONTRIBUTING.md, 'Imports in a plugin')"
+            )
+        else:
+            message += f". Is {top!r} installed in the environment that runs paris-collector?"
+    return message
+
+
 def _load_folder(path: Path, namespace: str) -> ModuleType:
     """Import a drop-in plugin folder under a private namespace, so its name cannot clash."""
-    module_name = f"_paris_plugins.{namespace}.{path.name}"
+    module_name = f"{DROP_IN_PACKAGE}.{namespace}.{path.name}"
     if module_name in sys.modules:
         return sys.modules[module_name]
+    _namespace(DROP_IN_PACKAGE)
+    _namespace(f"{DROP_IN_PACKAGE}.{namespace}")
     spec = importlib.util.spec_from_file_location(
         module_name, path / "__init__.py", submodule_search_locations=[str(path)]
     )
@@ -85,7 +126,7 @@ def _load_folder(path: Path, namespace: str) -> ModuleType:
         spec.loader.exec_module(module)
     except Exception as exc:
         del sys.modules[module_name]
-        raise PluginError(f"plugin folder {path} failed to import: {exc!r}") from exc
+        raise PluginError(_import_failure(path, namespace, exc)) from exc
     return module
 
 

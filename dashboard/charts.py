@@ -16,6 +16,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
+import plotly.express as px  # type: ignore[import-untyped]
 import plotly.graph_objects as go  # type: ignore[import-untyped]
 
 from collector.geo import ATTRIBUTION as ARRONDISSEMENTS_CREDIT
@@ -323,3 +324,31 @@ def bars(
     )  # fmt: skip
     fig.update_layout(xaxis_title=x_title, yaxis={"automargin": True})
     return _finish(fig, stamp, height=max(CHART_HEIGHT, 60 + 26 * len(labels)))
+
+
+# any plugin's records ---------------------------------------------------------------------
+def points_map(
+    records: Iterable[Mapping[str, Any]],
+    stamp: Stamp,
+    *,
+    lat: str,
+    lon: str,
+    colour: str | None = None,
+    label: str = "entity_id",
+) -> go.Figure:
+    """Records with coordinates as points, coloured by one numeric field (the generic page)."""
+    rows = [r for r in records if _num(r.get(lat)) is not None and _num(r.get(lon)) is not None]
+    columns: dict[str, list[Any]] = {
+        "lat": [r[lat] for r in rows],
+        "lon": [r[lon] for r in rows],
+        "label": [str(r.get(label) or r.get("entity_id")) for r in rows],
+    }
+    if colour is not None:
+        columns[colour] = [_num(r.get(colour)) for r in rows]
+    fig = px.scatter_map(
+        columns, lat="lat", lon="lon", color=colour, hover_name="label",
+        color_continuous_scale="Viridis", map_style=tiles(), center=PARIS_CENTER,
+        zoom=PARIS_ZOOM,
+    )  # fmt: skip
+    fig.update_traces(marker={"size": 8, "opacity": 0.8})
+    return _map_layout(fig, stamp)

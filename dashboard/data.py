@@ -1,6 +1,9 @@
 """What the dashboard reads: settings, plugin catalogue, cached storage reads, freshness.
 
-Reads go through the same storage reader as the API (``make_reader(load_settings())``). Each
+The catalogue, the source status (staleness, labels, enabled) and the reads themselves are
+the read layer's (:mod:`readlayer`), the same the API answers with; this module adds the
+dashboard's caching and its Paris-time wording. Reads go through the same storage reader as
+the API (``make_reader(load_settings())``). Each
 read is cached for one *slot* of its source's refresh period (half the source's or the
 aggregation's interval, 15 s to 5 min): every session shares the read of the current slot, and
 a new slot reads storage again. Failures are never cached, so a page recovers on its own.
@@ -12,20 +15,25 @@ import hashlib
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, fields
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import pandas as pd  # type: ignore[import-untyped]
 import streamlit as st
 
-from collector import keys
-from collector.plugin_settings import resolve
-from collector.registry import PluginError, discover
 from collector.settings import Settings, SettingsError, load_settings
 from collector.storage import Reader, StorageError, make_reader
+from readlayer import reads, status
+from readlayer.catalogue import AggregationInfo as AggregationInfo
+from readlayer.catalogue import Catalogue as BaseCatalogue
+from readlayer.catalogue import DatasetInfo as DatasetInfo
+from readlayer.catalogue import SourceInfo as SourceInfo
+from readlayer.catalogue import discover_catalogue
+from readlayer.errors import ConfigError
+from readlayer.status import SourceStatus, duration
 
 log = logging.getLogger("dashboard")
 T = TypeVar("T")
@@ -34,8 +42,9 @@ PARIS = ZoneInfo("Europe/Paris")
 MIN_TTL_S, MAX_TTL_S, DEFAULT_TTL_S = 15.0, 300.0, 60.0
 TREND_HOURS = 48
 TREND_LIMIT = 2000
-STALE_FACTOR = 2.5
-"""A source is stale once its last success is older than this many intervals."""
+STALE_FACTOR = status.STALE_AFTER_INTERVALS
+"""A source is stale once its last success is older than this many intervals (the read
+layer's one rule, the API's too)."""
 
 
 class Unavailable(Exception):
@@ -47,61 +56,19 @@ class NoData(Exception):
 
 
 @dataclass(frozen=True)
-class SourceInfo:
-    name: str
-    description: str
-    interval_s: float
-    licence: str
-    attribution: str
-    datasets: tuple[str, ...]
-    disabled: str | None
-    """Why the source does not run with these settings; ``None`` when it runs."""
-
-
-@dataclass(frozen=True)
-class AggregationInfo:
-    name: str
-    description: str
-    interval_s: float
-    inputs: tuple[str, ...]
-    enabled: bool
-
-
-@dataclass(frozen=True)
-class Catalogue:
-    """The sources and aggregations this installation knows, as the daemon resolves them."""
-
-    sources: dict[str, SourceInfo] = field(default_factory=dict)
-    aggregations: dict[str, AggregationInfo] = field(default_factory=dict)
-    problem: str | None = None
-
-    def source_of(self, dataset: str) -> SourceInfo | None:
-        return self.sources.get(dataset.split(".", 1)[0])
+class Catalogue(BaseCatalogue):
+    """The read layer's catalogue, with how long the dashboard caches each read."""
 
     def ttl(self, name: str) -> float:
         """Cache lifetime of a dataset's or an aggregation's reads, in seconds."""
-        if name in self.aggregations:
-            interval = self.aggregations[name].interval_s
-        elif (source := self.source_of(name)) is not None:
-            interval = source.interval_s
-        else:
+        interval = self.interval_s(name)
+        if interval is None:
             return DEFAULT_TTL_S
         return min(max(interval / 2, MIN_TTL_S), MAX_TTL_S)
 
-    def credit(self, name: str) -> str:
-        """Who published the data behind a dataset or an aggregation, and its licence."""
-        inputs = self.aggregations[name].inputs if name in self.aggregations else (name,)
-        parts: list[str] = []
-        for dataset in inputs:
-            source = self.source_of(dataset)
-            if source is None:
-                continue
-            text = source.attribution or source.name
-            if source.licence:
-                text += f" ({source.licence})"
-            if text not in parts:
-                parts.append(text)
-        return "; ".join(parts) or "publisher unknown"
+    @classmethod
+    def of(cls, base: BaseCatalogue) -> Catalogue:
+        return cls(**{f.name: getattr(base, f.name) for f in fields(base)})
 
 
 @dataclass(frozen=True)
@@ -131,34 +98,11 @@ def context() -> Context:
 @st.cache_resource(show_spinner=False, ttl=600)
 def _catalogue(key: str, _settings: Settings) -> Catalogue:
     try:
-        registry = discover(_settings.plugin_dir)
-        plugins = resolve(registry, _settings)
-    except (PluginError, SettingsError) as exc:
+        _, found = discover_catalogue(_settings)
+    except ConfigError as exc:
         log.warning("plugin discovery failed: %s", exc)
         return Catalogue(problem=str(exc))
-    sources = {
-        name: SourceInfo(
-            name=name,
-            description=found.plugin.description,
-            interval_s=plugins.sources[name].interval or found.plugin.interval.total_seconds(),
-            licence=found.plugin.licence,
-            attribution=found.plugin.attribution,
-            datasets=found.plugin.datasets(),
-            disabled=plugins.disabled.get(name),
-        )
-        for name, found in sorted(registry.sources.items())
-    }
-    aggregations = {
-        name: AggregationInfo(
-            name=name,
-            description=found.plugin.description,
-            interval_s=plugins.aggregations[name].interval or found.plugin.interval.total_seconds(),
-            inputs=(*found.plugin.inputs, *found.plugin.latest_inputs),
-            enabled=plugins.aggregations[name].enabled,
-        )
-        for name, found in sorted(registry.aggregations.items())
-    }
-    return Catalogue(sources, aggregations)
+    return Catalogue.of(found)
 
 
 # storage ------------------------------------------------------------------------------------
@@ -195,8 +139,7 @@ def _read(key: str, what: str, name: str, slot: int, _ctx: Context) -> Any:
     if what == "gold_latest":
         return _call(_ctx, lambda r: r.gold_latest(name))
     if what == "gold":
-        since = keys.ts(_ctx.now - timedelta(hours=TREND_HOURS))
-        return _call(_ctx, lambda r: r.gold(name, since, "~", limit=TREND_LIMIT).items)
+        return _call(_ctx, lambda r: reads.trend(r, name, _ctx.now, TREND_HOURS, TREND_LIMIT))
     if what == "states":
         return _call(_ctx, lambda r: r.states())
     raise ValueError(what)
@@ -250,13 +193,7 @@ def states(ctx: Context) -> dict[str, dict[str, Any]]:
 # freshness ----------------------------------------------------------------------------------
 def parse_time(text: Any) -> datetime | None:
     """A stored UTC timestamp (``2025-11-04T19:00:00Z`` or ISO 8601) as an aware datetime."""
-    if not isinstance(text, str) or not text:
-        return None
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return status.parse_time(text)
 
 
 def paris_time(moment: datetime | None, *, seconds: bool = False) -> str:
@@ -285,7 +222,7 @@ def age(moment: datetime | None, now: datetime) -> str:
 class Freshness:
     source: str
     status: str
-    """``fresh``, ``stale``, ``failing``, ``never run`` or ``disabled``."""
+    """The read layer's label: ``ok``, ``stale``, ``failing``, ``never_run`` or ``disabled``."""
     last_success: datetime | None
     data_up_to: datetime | None
     interval_s: float
@@ -297,55 +234,34 @@ def freshness(ctx: Context) -> list[Freshness]:
     return judge(ctx.catalogue, states(ctx), ctx.now)
 
 
-def disabled_reason(info: SourceInfo | None, state: dict[str, Any]) -> str | None:
+def disabled_reason(info: SourceInfo | None, state: Mapping[str, Any]) -> str | None:
     """Why a source does not run: the daemon's own record first (it holds the secrets the
-    dashboard does not), the dashboard's settings otherwise."""
-    if "enabled" in state:
-        return None if state["enabled"] else (state.get("disabled_reason") or "switched off")
-    return info.disabled if info is not None else None
+    dashboard does not), the dashboard's settings only for a source the daemon never ran."""
+    enabled, reason = status.switches(info, status.SourceState.from_saved(state))
+    return None if enabled else reason
 
 
-def judge(catalogue: Catalogue, saved: dict[str, dict[str, Any]], now: datetime) -> list[Freshness]:
-    """The freshness of each source, from its saved state (see ``collector/runner.py``)."""
-    names = sorted(set(catalogue.sources) | set(saved))
-    result = []
-    for name in names:
-        info = catalogue.sources.get(name)
-        state = saved.get(name, {})
-        interval = info.interval_s if info else DEFAULT_TTL_S
-        last_success = parse_time(state.get("last_success_at"))
-        failures = int(state.get("consecutive_failures") or 0)
-        reason = disabled_reason(info, state)
-        if reason:
-            status, detail = "disabled", reason
-        elif last_success is None and not state:
-            status, detail = "never run", "no run recorded yet"
-        elif failures:
-            status = "failing"
-            detail = f"{failures} failed run(s): {state.get('last_error') or 'unknown error'}"
-        elif last_success is None or (
-            (now - last_success).total_seconds() > STALE_FACTOR * interval
-        ):
-            status = "stale"
-            detail = f"no success within {STALE_FACTOR:g} × its {_duration(interval)} interval"
-        else:
-            status, detail = "fresh", f"updated within its {_duration(interval)} interval"
-        result.append(
-            Freshness(
-                source=name,
-                status=status,
-                last_success=last_success,
-                data_up_to=parse_time(state.get("data_freshness")),
-                interval_s=interval,
-                detail=detail,
-            )
+def judge(
+    catalogue: BaseCatalogue, saved: Mapping[str, Mapping[str, Any]], now: datetime
+) -> list[Freshness]:
+    """The freshness of each source, from its saved state (see :mod:`readlayer.status`)."""
+    return [
+        Freshness(
+            source=judged.name,
+            status=judged.label,
+            last_success=parse_time(judged.state.last_success_at),
+            data_up_to=parse_time(judged.state.data_freshness),
+            interval_s=judged.interval_s,
+            detail=judged.detail,
         )
-    return result
+        for judged in status.judge(catalogue, saved, now)
+    ]
+
+
+def source_statuses(ctx: Context) -> list[SourceStatus]:
+    """The read layer's verdict on every source (label, enabled and why, typed state)."""
+    return status.judge(ctx.catalogue, states(ctx), ctx.now)
 
 
 def _duration(seconds: float) -> str:
-    if seconds >= 3600 and seconds % 3600 == 0:
-        return f"{seconds / 3600:g} h"
-    if seconds >= 60 and seconds % 60 == 0:
-        return f"{seconds / 60:g} min"
-    return f"{seconds:g} s"
+    return duration(seconds)

@@ -21,10 +21,10 @@ from dashboard import charts, data
 log = logging.getLogger("dashboard")
 
 STATUS_COLOURS: dict[str, Any] = {
-    "fresh": "green",
+    "ok": "green",
     "stale": "orange",
     "failing": "red",
-    "never run": "gray",
+    "never_run": "gray",
     "disabled": "gray",
 }
 

@@ -1,4 +1,8 @@
-"""``/aggregation_<name>``: the city analytics (gold series), latest point or a time range."""
+"""``/aggregation_<name>``: every analytic's gold series, latest point or a time range.
+
+One route per analytic of the catalogue (built-in, installed or dropped in), its points typed
+by the analytic's own output model in the OpenAPI document.
+"""
 
 from __future__ import annotations
 
@@ -8,26 +12,21 @@ from typing import Any
 from chalice.app import Blueprint
 
 from chalicelib import context, schemas
-from chalicelib.catalog import AggregationInfo
 from chalicelib.params import NEXT, SINCE, UNTIL, Param, cursor_field, integer, time_range
 from chalicelib.web import Components, Endpoint, Reply, envelope, freshness, max_age, route
 from collector.storage.base import encode_cursor
+from readlayer.catalogue import AggregationInfo
+from readlayer.reads import gold_series
 
 bp = Blueprint(__name__)
 
 AGGREGATIONS: dict[str, tuple[str, str]] = {
-    "average_availability_parking": ("parking", "Mean free places and availability per car park"),
-    "number_of_parkings_in_operation": ("parking", "Car parks in operation and reporting"),
-    "overall_occupancy_rate": ("parking", "City-wide car park occupancy rate"),
-    "reference_pricing": ("parking", "Reference car park prices by zone"),
-    "traffic_congestion_index": ("traffic", "0-100 congestion index of the latest hour"),
-    "traffic_critical_segments": ("traffic", "The most congested road sections"),
-    "traffic_fluidity_by_zone": ("traffic", "Share of fluid traffic by arrondissement"),
-    "departures_by_network": ("departures", "Departures and delays by network"),
-    "departures_top_destinations": ("departures", "Most served destinations"),
-    "departures_total": ("departures", "Total departures and punctuality"),
+    name: (info.sources[0] if info.sources else "", info.description or f"The analytic {name}")
+    for name, info in sorted(context.routed().aggregations.items())
 }
-"""Every analytic the API serves, with the source it reads (used until its plugin is found)."""
+"""Every analytic the API serves (found when the app is imported, see
+:func:`chalicelib.context.route_manifest`): the source it reads first, and its summary.
+Intervals and switches are read per request."""
 
 SERIES_LIMIT = 100
 LIMIT = Param(
@@ -72,11 +71,8 @@ def series(name: str, source: str, query: dict[str, Any]) -> Reply:
     if cursor_field(query, "before", str) is not None:
         cursor = encode_cursor(query["next"])
     size = query["limit"] or (SERIES_LIMIT if ranged else 1)
-    reader = context.reader()
-    page = reader.gold(name, since, until, limit=size, cursor=cursor)
-    newest = page.items[0] if page.items and not ranged and cursor is None else None
-    if newest is None:
-        newest = reader.gold_latest(name)
+    found = gold_series(context.reader(), name, since, until, limit=size, cursor=cursor)
+    page, newest = found.page, found.newest
     fresh = freshness(
         newest["ran_at"] if newest else None,
         newest["window_end"] if newest else None,

@@ -15,6 +15,8 @@ and its place freed.
 
 from __future__ import annotations
 
+import functools
+import logging
 import os
 import threading
 import time
@@ -22,16 +24,13 @@ import weakref
 from pathlib import Path
 from typing import Any
 
-from chalicelib.catalog import (
-    MANIFEST_NAME,
-    Catalog,
-    ConfigError,
-    build_catalog,
-    discover_manifest,
-    load_manifest,
-)
 from collector.settings import Settings, SettingsError, load_settings
 from collector.storage import Reader, StorageError, make_reader
+from readlayer.catalogue import Catalogue, build_catalogue, discover_catalogue
+from readlayer.errors import ConfigError
+from readlayer.manifest import MANIFEST_NAME, Manifest, load_manifest, manifest_from_registry
+
+log = logging.getLogger("paris.api")
 
 API_KEY_ENV = "PARIS_API_KEY_REQUIRED"
 _TRUE = {"1", "true", "yes", "on"}
@@ -79,7 +78,7 @@ class _Context:
         self.lock = threading.Lock()
         self.returned = threading.Condition(self.lock)
         self.settings: Settings | None = None
-        self.catalog: Catalog | None = None
+        self.catalog: Catalogue | None = None
         self.idle: list[Reader] = []
         self.lent: weakref.WeakSet[Reader] = weakref.WeakSet()
         self.opening = 0
@@ -119,14 +118,56 @@ def settings() -> Settings:
         return _ctx.settings
 
 
-def catalog() -> Catalog:
+def catalog() -> Catalogue:
+    """The read layer's catalogue: from the frozen manifest on Lambda, else discovery."""
     current = settings()
     with _ctx.lock:
         if _ctx.catalog is None:
             frozen = frozen_manifest()
-            manifest = load_manifest(frozen) if frozen else discover_manifest(current)
-            _ctx.catalog = build_catalog(manifest, current)
+            if frozen:
+                _ctx.catalog = build_catalogue(load_manifest(frozen), current)
+            else:
+                _ctx.catalog = discover_catalogue(current)[1]
         return _ctx.catalog
+
+
+@functools.cache
+def routed() -> Catalogue:
+    """The catalogue the routes are declared from, with the plugins' defaults (once)."""
+    return build_catalogue(route_manifest(), None)
+
+
+def route_manifest() -> Manifest:
+    """The plugins the routes are declared from, when the app is imported.
+
+    Chalice needs every route at import, before any request and whatever the settings: a bad
+    setting must still give each route its 500 ``misconfigured`` answer, not a 403. So the
+    settings are read for the plugin folder only, and nothing is kept (:func:`catalog`
+    applies them on the first request). If the drop-in folder cannot be loaded, the routes
+    of the other plugins are declared (its requests then answer 500 and the log says why).
+    """
+    from collector.registry import PluginError, discover
+
+    frozen = frozen_manifest()
+    if frozen:
+        try:
+            return load_manifest(frozen)
+        except ConfigError as exc:
+            log.error("API misconfigured: %s", exc)
+            return {"sources": {}, "aggregations": {}}
+    try:
+        plugin_dir = load_settings().plugin_dir
+    except SettingsError as exc:
+        log.error("API misconfigured: %s", exc)
+        plugin_dir = None
+    try:
+        return manifest_from_registry(discover(plugin_dir))
+    except PluginError as exc:
+        log.error("API misconfigured: %s", exc)
+    try:
+        return manifest_from_registry(discover(None))
+    except PluginError:
+        return {"sources": {}, "aggregations": {}}
 
 
 def reader() -> Reader:

@@ -7,20 +7,10 @@ from typing import Any
 from chalice.app import Blueprint
 
 from chalicelib import context
-from chalicelib.source_status import describe
-from chalicelib.web import Components, Endpoint, Reply, envelope, route
+from chalicelib.web import Components, Endpoint, Reply, envelope, now, route
+from readlayer.status import LABELS, LAGGING, judge
 
 bp = Blueprint(__name__)
-
-
-def status(source: dict[str, Any]) -> str:
-    if not source["enabled"]:
-        return "disabled"
-    if source["last_run_at"] is None:
-        return "never_run"
-    if source["consecutive_failures"]:
-        return "failing"
-    return "stale" if source["stale"] else "ok"
 
 
 def _health(components: Components) -> dict[str, Any]:
@@ -47,7 +37,7 @@ def _health(components: Components) -> dict[str, Any]:
                     "type": "object",
                     "additionalProperties": {
                         "type": "string",
-                        "enum": ["ok", "stale", "failing", "never_run", "disabled"],
+                        "enum": list(LABELS),
                     },
                 },
             },
@@ -69,10 +59,9 @@ def _health(components: Components) -> dict[str, Any]:
 def health(query: dict[str, Any]) -> Reply:
     reader = context.reader()
     reader.check()
-    states = reader.states()
-    found = context.catalog().sources
-    sources = {name: status(describe(found[name], states.get(name, {}))) for name in sorted(found)}
-    lagging = any(s in ("stale", "failing", "never_run") for s in sources.values())
+    judged = judge(context.catalog(), reader.states(), now(), installed_only=True)
+    sources = {s.name: s.label for s in judged}
+    lagging = any(label in LAGGING for label in sources.values())
     data = {
         "status": "degraded" if lagging else "ok",
         "storage": {"backend": context.settings().storage, "reachable": True},

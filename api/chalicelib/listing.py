@@ -1,32 +1,24 @@
-"""What the resources share: a page of a latest snapshot, and one entity's history."""
+"""What the resources share: a page of a latest snapshot, and one entity's history.
+
+The reads themselves (ordering, paging, the unknown-entity check) are the read layer's
+(:mod:`readlayer.reads`); this module turns them into answers.
+"""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from chalicelib import context
-from chalicelib.catalog import SourceInfo
 from chalicelib.errors import invalid, not_found
 from chalicelib.params import cursor_field, time_range
 from chalicelib.web import Reply, envelope, max_age, source_freshness
 from collector.storage.base import encode_cursor
+from readlayer import reads
+from readlayer.catalogue import SourceInfo
+from readlayer.reads import Item, SortKey, by_entity, natural
 
-Item = dict[str, Any]
-SortKey = Callable[[Item], list[str]]
-_ID_RE = re.compile(r"[^#\x00-\x1f\x7f]{1,200}")
-
-
-def natural(entity_id: str) -> list[str]:
-    """Numeric ids in numeric order ("2" before "10"), then the others in text order."""
-    if entity_id.isascii() and entity_id.isdigit():
-        return ["0", entity_id.zfill(24)]
-    return ["1", entity_id]
-
-
-def by_entity(item: Item) -> list[str]:
-    return natural(str(item.get("entity_id", "")))
+__all__ = ["Item", "SortKey", "by_entity", "history", "natural", "snapshot"]
 
 
 def snapshot(
@@ -43,47 +35,44 @@ def snapshot(
     after = cursor_field(query, "after", list)
     if after is not None and not all(isinstance(part, str) for part in after):
         raise invalid("next", "not a pagination token of this endpoint")
-    ordered = sorted(items, key=key)
-    if after is not None:
-        ordered = [item for item in ordered if key(item) > after]
-    limit: int = query["limit"]
-    kept = ordered[:limit]
-    token = encode_cursor({"after": key(kept[-1])}) if len(ordered) > limit else None
-    observed = max((str(i.get("observed_at", "")) for i in items), default="") or None
+    found = reads.page(items, limit=query["limit"], after=after, key=key)
     body = envelope(
-        kept,
+        found.items,
         sources=[info],
-        observed_at=observed,
+        observed_at=found.observed_at,
         fresh=source_freshness(info),
-        next_token=token,
+        next_token=found.next,
     )
     return Reply(body=body, max_age=max_age(info.interval_s))
 
 
 def history(
-    dataset: str, entity_id: str, query: Mapping[str, Any], info: SourceInfo, *, what: str
+    dataset: str,
+    entity_id: str,
+    query: Mapping[str, Any],
+    info: SourceInfo,
+    *,
+    what: str,
+    parameter: str | None = None,
 ) -> Reply:
     """One entity's records, newest first; 404 when the dataset has never seen the entity."""
-    parameter = "arc_id" if dataset.startswith("traffic") else "id"
-    unknown = not_found(parameter, f"no {what} with {parameter} {entity_id!r}")
-    if entity_id == "latest" or _ID_RE.fullmatch(entity_id) is None:
-        raise unknown
+    if parameter is None:
+        parameter = "arc_id" if dataset.startswith("traffic") else "id"
     since, until = time_range(query)
     cursor = None
     if cursor_field(query, "before", str) is not None:
         cursor = encode_cursor(query["next"])
-    reader = context.reader()
-    page = reader.history(dataset, entity_id, since, until, limit=query["limit"], cursor=cursor)
-    if not page.items and cursor is None:
-        known = {str(i.get("entity_id")) for i in reader.latest(dataset)}
-        if entity_id not in known:
-            raise unknown
-    observed = str(page.items[0].get("observed_at")) if page.items else None
+    found = reads.history(
+        context.reader(), dataset, entity_id, since, until, limit=query["limit"], cursor=cursor
+    )
+    if found is None:
+        raise not_found(parameter, f"no {what} with {parameter} {entity_id!r}")
+    observed = str(found.items[0].get("observed_at")) if found.items else None
     body = envelope(
-        page.items,
+        found.items,
         sources=[info],
         observed_at=observed,
         fresh=source_freshness(info),
-        next_token=page.next,
+        next_token=found.next,
     )
     return Reply(body=body, max_age=max_age(info.interval_s))

@@ -13,6 +13,7 @@ from typing import Any
 
 from chalicelib import context
 from chalicelib.web import Components
+from readlayer.status import STALE_AFTER_INTERVALS
 
 NULLABLE_STRING = {"type": ["string", "null"]}
 
@@ -30,22 +31,28 @@ def relaxed(schema: Any) -> Any:
     return schema
 
 
-def model(components: Components, schema: Mapping[str, Any]) -> dict[str, str]:
+def model(components: Components, schema: Mapping[str, Any], *, owner: str = "") -> dict[str, str]:
     """Add a model's JSON schema (and the models it uses) to the components; return its ``$ref``.
 
-    The schemas come from :func:`chalicelib.catalog.json_schema`, which refers to the models it
-    uses as ``#/components/schemas/<title>``.
+    The schemas come from :func:`readlayer.manifest.json_schema`, which refers to the models it
+    uses as ``#/components/schemas/<title>``. Two plugins may name their models alike: a
+    second, different model of the same title is added as ``<owner>_<title>``.
     """
     main = dict(schema)
     for def_name, definition in main.pop("$defs", {}).items():
         components.add(def_name, relaxed(definition))
-    return components.add(str(main.get("title", "Record")), relaxed(main))
+    title = str(main.get("title", "Record"))
+    body = relaxed(main)
+    taken = components.schemas.get(title)
+    if taken is not None and taken != body and owner:
+        title = f"{owner.replace('.', '_')}_{title}"
+    return components.add(title, body)
 
 
 def record(components: Components, dataset: str) -> dict[str, Any]:
     """The schema of a dataset's records (any object if its source is not installed)."""
     schema = context.catalog().records.get(dataset)
-    return model(components, schema) if schema else {"type": "object"}
+    return model(components, schema, owner=dataset) if schema else {"type": "object"}
 
 
 def array_of(item: Mapping[str, Any]) -> dict[str, Any]:
@@ -72,7 +79,8 @@ def freshness(components: Components) -> dict[str, str]:
                 "interval_s": {"type": "integer", "description": "seconds between two runs"},
                 "stale": {
                     "type": "boolean",
-                    "description": "true when updated_at is missing or older than 3 intervals",
+                    "description": "true when updated_at is missing or older than "
+                    f"{STALE_AFTER_INTERVALS:g} intervals",
                 },
             },
         },

@@ -7,33 +7,30 @@ from typing import Any
 from chalice.app import Blueprint
 
 from chalicelib import context, schemas
-from chalicelib.catalog import SourceInfo
-from chalicelib.web import Components, Endpoint, Reply, envelope, freshness, route
+from chalicelib.web import Components, Endpoint, Reply, envelope, now, route
+from readlayer.catalogue import SourceInfo
+from readlayer.status import LABELS, OUTCOMES, STALE_AFTER_INTERVALS, STATE_FIELDS, source_status
 
 bp = Blueprint(__name__)
 MAX_AGE_S = 30
-STATE_FIELDS = (
-    "last_run_at", "last_status", "last_success_at", "last_error", "last_error_at",
-    "consecutive_failures", "records_last_run", "records_total", "data_freshness",
-)  # fmt: skip
-"""What the daemon saves after each run (``collector.runner``); its plugin cursor stays out."""
 
 
 def describe(info: SourceInfo, state: dict[str, Any]) -> dict[str, Any]:
-    fresh = freshness(state.get("last_success_at"), state.get("data_freshness"), info.interval_s)
+    """A source as ``/sources`` shows it; enabled and status are the read layer's verdict."""
+    judged = source_status(info.name, info, state, now())
+    typed = judged.state
     return {
         "name": info.name,
         "description": info.description,
-        # The daemon records what it really runs; the API's own settings are only a fallback
-        # (on Lambda the API does not hold the daemon's secrets).
-        "enabled": bool(state.get("enabled", info.enabled)),
-        "disabled_reason": state.get("disabled_reason", info.disabled_reason),
+        "enabled": judged.enabled,
+        "disabled_reason": judged.disabled_reason,
         "interval_s": info.interval_s,
         "datasets": list(info.datasets),
         "licence": info.licence,
         "attribution": info.attribution,
-        **{name: state.get(name) for name in STATE_FIELDS},
-        "stale": fresh["stale"],
+        **{name: getattr(typed, name) for name in STATE_FIELDS},
+        "stale": judged.stale,
+        "status": judged.label,
     }
 
 
@@ -44,7 +41,16 @@ def _items(components: Components) -> dict[str, Any]:
         "Source",
         {
             "type": "object",
-            "required": ["name", "enabled", "interval_s", "licence", "attribution", *STATE_FIELDS],
+            "required": [
+                "name",
+                "enabled",
+                "interval_s",
+                "licence",
+                "attribution",
+                *STATE_FIELDS,
+                "stale",
+                "status",
+            ],
             "properties": {
                 "name": {"type": "string"},
                 "description": {"type": "string"},
@@ -62,6 +68,7 @@ def _items(components: Components) -> dict[str, Any]:
                         "unchanged, missing (announced data did not land), failed, timeout, "
                         "spooled, parse_error, storage_error or error"
                     ),
+                    "examples": list(OUTCOMES),
                 },
                 "last_success_at": text,
                 "last_error": text,
@@ -70,7 +77,15 @@ def _items(components: Components) -> dict[str, Any]:
                 "records_last_run": count,
                 "records_total": count,
                 "data_freshness": {**text, "description": "newest observation delivered, UTC"},
-                "stale": {"type": "boolean", "description": "no success for 3 intervals"},
+                "stale": {
+                    "type": "boolean",
+                    "description": f"no success for {STALE_AFTER_INTERVALS:g} intervals",
+                },
+                "status": {
+                    "type": "string",
+                    "enum": list(LABELS),
+                    "description": "the same verdict as `/health` and the dashboard",
+                },
             },
         },
     )

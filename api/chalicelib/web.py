@@ -29,15 +29,14 @@ from chalicelib import context
 from chalicelib.catalog import ConfigError, SourceInfo
 from chalicelib.errors import ApiError
 from chalicelib.params import Param, parse_query
-from collector import keys
 from collector.storage import StorageError
+from readlayer.status import is_stale
 
 log = logging.getLogger("paris.api")
 
 JSON = "application/json"
 BINARY_TYPES = ["*/*"]
 GZIP_MIN_BYTES = 1024
-STALE_AFTER_INTERVALS = 3
 RETRY_AFTER_S = 30
 CORS = CORSConfig(
     allow_origin="*",
@@ -221,13 +220,8 @@ def max_age(interval_s: int) -> int:
 def freshness(
     updated_at: str | None, data_freshness: str | None, interval_s: int
 ) -> dict[str, Any]:
-    stale = True
-    if updated_at:
-        try:
-            age = (now() - keys.parse_ts(updated_at)).total_seconds()
-            stale = age > STALE_AFTER_INTERVALS * interval_s
-        except ValueError:
-            stale = True
+    """The ``meta.freshness`` of an answer; ``stale`` is the read layer's one rule."""
+    stale = is_stale(updated_at, interval_s, now())
     return {
         "updated_at": updated_at,
         "data_freshness": data_freshness,

@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd  # type: ignore[import-untyped]
 import streamlit as st
 
-from dashboard import charts, data, ui
+from dashboard import charts, data, navigation, plugin_info, ui
 
 HEADLINES = (
     "overall_occupancy_rate",
@@ -15,6 +15,7 @@ HEADLINES = (
     "traffic_congestion_index",
     "departures_total",
 )
+PER_ROW = 4
 
 
 def _previous(ctx: data.Context, name: str, field: str) -> float | None:
@@ -94,6 +95,44 @@ def departures(ctx: data.Context) -> None:
         f"{'-' if share is None else f'{share:.0%}'} delayed, mean delay "
         f"{'-' if mean is None else f'{mean:.1f} min'} · {ui.window(point)}"
     )
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return "-"
+    return f"{value:,}" if isinstance(value, int) else f"{value:,.2f}"
+
+
+def headline(ctx: data.Context, facts: plugin_info.PluginFacts | None, name: str) -> None:
+    """An analytic with no hand-made headline: its first numeric field, newest run."""
+    point = data.gold_latest(ctx, name)
+    d = point["data"]
+    fields = plugin_info.numeric_fields(facts.schemas.get(name, {})) if facts else []
+    field = next((f for f in fields if f in d), None)
+    st.metric(
+        name, _shown(d.get(field)) if field else "-", help=facts.description if facts else None
+    )
+    st.caption(f"{field or 'no numeric field'} · {ui.window(point)}")
+
+
+def other_analytics(ctx: data.Context) -> list[str]:
+    """The analytics with a page of their own (generic or shipped), not a fixed headline."""
+    known = plugin_info.plugins(ctx.settings.plugin_dir)
+    listed = navigation.plugin_pages(ctx.catalogue, known)[navigation.ANALYTICS]
+    return [name for name in listed if name not in HEADLINES]
+
+
+def more(ctx: data.Context) -> None:
+    names = other_analytics(ctx)
+    if not names:
+        return
+    st.subheader("More analytics")
+    known = plugin_info.plugins(ctx.settings.plugin_dir).analytics
+    for start in range(0, len(names), PER_ROW):
+        row = names[start : start + PER_ROW]
+        for column, name in zip(st.columns(PER_ROW), row, strict=False):
+            with column, ui.section(name):
+                headline(ctx, known.get(name), name)
 
 
 def sources(ctx: data.Context) -> None:
@@ -184,6 +223,8 @@ def body(ctx: data.Context) -> None:
     for column, (label, show) in zip(st.columns(len(HEADLINES)), METRICS, strict=True):
         with column, ui.section(label):
             show(ctx)
+    with ui.section("More analytics"):
+        more(ctx)
     with ui.section("Sources"):
         sources(ctx)
 

@@ -13,7 +13,7 @@ from collector.plugin import Aggregation
 from collector.storage.base import Row
 from collector.storage.local import LocalStore
 from tests.aggregations.build import END, departure, parking, traffic
-from tests.aggregations.test_aggregation_contract import NAMES
+from tests.aggregations.test_aggregation_contract import TEN
 
 
 def silver(dataset: str, record: dict[str, Any]) -> Row:
@@ -36,7 +36,7 @@ async def test_the_core_feeds_and_stores_every_aggregation(tmp_path: Path) -> No
     gold: dict[str, dict[str, Any]] = {}
     async with LocalStore(tmp_path) as store:
         await store.put_rows(rows, history=True, expires_at=int(END.timestamp()) + 86_400)
-        for name in NAMES:
+        for name in sorted(TEN):
             plugin: Aggregation = importlib.import_module(f"aggregations.{name}").AGGREGATION
             runner = AggregationRunner(plugin, plugin.settings(), store)
             result = await runner.run(END + timedelta(seconds=30))

@@ -24,6 +24,9 @@ from sources.parking.records import ParkingAvailability
 from sources.traffic.records import Arc, TrafficCount
 
 APP = load_app()
+INSTALLED = tuple(sorted(discover().sources))
+"""Every source found (built-in and installed); the seeded ones are a subset."""
+SEEDED = ("departures", "parking", "traffic")
 
 AWS_REGION = "eu-west-3"
 EXPIRES = 4_000_000_000

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from api_testkit import APP, World, get
+from api_testkit import APP, INSTALLED, SEEDED, World, get
 
 from collector.settings import Settings
 from sources.parking import SOURCE as PARKING
@@ -17,7 +17,8 @@ def test_sources_report_each_source(api: Any, world: World) -> None:
     assert status == 200
     assert headers["Cache-Control"] == "public, max-age=30"
     by_name = {s["name"]: s for s in body["data"]}
-    assert list(by_name) == ["departures", "parking", "traffic"]
+    assert list(by_name) == list(INSTALLED)
+    assert set(SEEDED) <= set(by_name)
     parking = by_name["parking"]
     assert parking["enabled"] is True
     assert (parking["licence"], parking["attribution"]) == (PARKING.licence, PARKING.attribution)
@@ -35,7 +36,8 @@ def test_sources_report_each_source(api: Any, world: World) -> None:
     assert departures["consecutive_failures"] == 3
     assert departures["stale"] is True
     assert all("plugin" not in s and "last_raw_key" not in s for s in body["data"])
-    assert body["meta"]["count"] == 3
+    assert body["meta"]["count"] == len(INSTALLED)
+    assert {by_name[n]["status"] for n in INSTALLED if n not in SEEDED} <= {"never_run"}
 
 
 def test_health_is_degraded_when_a_source_fails(api: Any, world: World) -> None:
@@ -45,7 +47,13 @@ def test_health_is_degraded_when_a_source_fails(api: Any, world: World) -> None:
     assert body["data"] == {
         "status": "degraded",
         "storage": {"backend": world.backend, "reachable": True},
-        "sources": {"departures": "failing", "parking": "ok", "traffic": "ok"},
+        "sources": {
+            "departures": "failing",
+            "parking": "ok",
+            "traffic": "ok",
+            # an installed source the store holds nothing of (e.g. a plugin added later)
+            **{name: "never_run" for name in INSTALLED if name not in SEEDED},
+        },
     }
 
 

@@ -5,6 +5,7 @@ Screenshots are kept in ``test-artifacts/dashboard/`` (gitignored) for a person 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -73,7 +74,9 @@ def test_page_renders_in_a_browser(
         page.goto(server)
         page.locator("h1", has_text="Overview").wait_for(timeout=WAIT_MS)
     # As a reader does: the sidebar link, without reloading the app.
-    page.locator('[data-testid="stSidebarNavLink"]', has_text=TITLES[name]).click()
+    # Exactly: the generic pages' links (``average_availability_parking``) hold these words.
+    link = re.compile(rf"^\s*{TITLES[name]}\s*$")
+    page.locator('[data-testid="stSidebarNavLink"]', has_text=link).click()
     page.locator("h1", has_text=TITLES[name]).wait_for(timeout=WAIT_MS)
     expect(page).to_have_url(f"{server}/{path}")
     expect(page.locator('[data-testid="stDownloadButton"]')).to_have_count(tables, timeout=WAIT_MS)
@@ -87,5 +90,5 @@ def test_page_renders_in_a_browser(
     assert page.locator('[data-testid="stException"]').count() == 0
     assert page.locator('[data-testid="stAlert"]').count() == 0
     if name == "overview":
-        assert page.locator('[data-testid="stMetric"]').count() == 4
+        assert page.locator('[data-testid="stMetric"]').count() >= 4  # then "More analytics"
     assert outside == [], "the dashboard must work with no internet"

@@ -1,0 +1,265 @@
+"""The page of a source or an analytic that has none of its own, drawn from its schema.
+
+A source: per dataset, the latest snapshot as a table; a map when its records carry
+coordinates (``lat``/``lon``), records per arrondissement when they carry an ``arrondissement``
+instead. An analytic: each numeric field of its output as a trend over its gold series, and the
+list fields of its newest point as tables. Both: the source's freshness and the publisher's
+licence.
+
+Not a page script: :mod:`dashboard.navigation` mounts :func:`source_page` and
+:func:`analytic_page` as one page per plugin.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+import pandas as pd  # type: ignore[import-untyped]
+import streamlit as st
+
+from collector.geo import arrondissement_label
+from dashboard import charts, data, plugin_info, ui
+from dashboard.plugin_pages import PageError, find_page
+
+Body = Callable[[data.Context], None]
+TRENDS_SHOWN = 8
+"""Numeric fields trended by default; the reader may pick others."""
+TABLE_HEIGHT = 420
+OUTSIDE = "outside Paris or unknown"
+
+
+# shared parts -------------------------------------------------------------------------------
+def freshness(ctx: data.Context, sources: Iterable[str]) -> None:
+    """One line per source: its status, when it last succeeded, how recent its data is."""
+    wanted = set(sources)
+    rows = [f for f in data.freshness(ctx) if f.source in wanted]
+    if not rows:
+        st.caption("Freshness unknown: no source of this data is installed.")
+    for item in rows:
+        left, right = st.columns([1, 5], vertical_alignment="center")
+        with left:
+            ui.badge(item.status)
+        right.caption(
+            f"**{item.source}**: last update {data.age(item.last_success, ctx.now)}, data up to"
+            f" {data.paris_time(item.data_up_to)} (Paris) · {item.detail}"
+        )
+
+
+def licence(ctx: data.Context, name: str) -> None:
+    st.caption(f"Data: {ctx.catalogue.credit(name)}.")
+
+
+def _cell(value: Any) -> Any:
+    # Lists and objects become JSON text: a table column must hold one kind of value.
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, list | dict) else value
+
+
+def _frame(records: Sequence[Mapping[str, Any]], schema: Mapping[str, Any]) -> pd.DataFrame:
+    frame = pd.DataFrame.from_records([{k: _cell(v) for k, v in r.items()} for r in records])
+    order = [c for c in plugin_info.properties(schema) if c in frame.columns]
+    frame = frame[order + [c for c in frame.columns if c not in order]]
+    return frame.sort_values("entity_id") if "entity_id" in frame.columns else frame
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
+        return None  # a flag is not a quantity; NaN is no value
+    return float(value)
+
+
+def _as_of(records: Iterable[Mapping[str, Any]]) -> str:
+    newest = max((str(r.get("observed_at") or "") for r in records), default="")
+    return f"latest records as of {data.paris_time(data.parse_time(newest))} (Paris)"
+
+
+# a source -----------------------------------------------------------------------------------
+def records_map(
+    ctx: data.Context, dataset: str, records: list[dict[str, Any]], schema: Mapping[str, Any]
+) -> None:
+    where = plugin_info.coordinates(schema)
+    if where is None:
+        return
+    lat, lon = where
+    placed = [r for r in records if r.get(lat) is not None and r.get(lon) is not None]
+    if not placed:
+        st.info(f"No {dataset} record has coordinates yet.")
+        return
+    colours = [
+        f for f in plugin_info.numeric_fields(schema) if f not in (lat, lon, "arrondissement")
+    ]
+    colour = (
+        st.selectbox("Colour by", colours, key=f"{dataset}-colour", index=0) if colours else None
+    )
+    stamp = ui.stamp(
+        ctx,
+        dataset,
+        f"{dataset}: where",
+        f"{len(placed)} of {len(records)} records with coordinates"
+        + (f" · colour: {colour}" if colour else ""),
+        _as_of(placed),
+    )
+    fig = charts.points_map(placed, stamp, lat=lat, lon=lon, colour=colour, label=_label(schema))
+    ui.chart(fig, f"{dataset}-map")
+
+
+def _label(schema: Mapping[str, Any]) -> str:
+    props = plugin_info.properties(schema)
+    return next((f for f in ("name", "label", "station") if f in props), "entity_id")
+
+
+def by_arrondissement(ctx: data.Context, dataset: str, records: list[dict[str, Any]]) -> None:
+    counts: dict[str, int] = {}
+    for number in sorted(
+        (r.get("arrondissement") for r in records), key=lambda n: (n is None, n or 0)
+    ):
+        label = arrondissement_label(int(number)) if number else OUTSIDE
+        counts[label] = counts.get(label, 0) + 1
+    stamp = ui.stamp(
+        ctx,
+        dataset,
+        f"{dataset}: records by arrondissement",
+        f"{len(records)} latest records",
+        _as_of(records),
+    )
+    fig = charts.bars(list(counts), list(counts.values()), stamp, x_title="records")
+    ui.chart(fig, f"{dataset}-arrondissements")
+
+
+def snapshot(ctx: data.Context, dataset: str, schema: Mapping[str, Any]) -> None:
+    records = data.latest_records(ctx, dataset)
+    if plugin_info.coordinates(schema) is not None:
+        records_map(ctx, dataset, records, schema)
+    elif plugin_info.has_arrondissement(schema):
+        by_arrondissement(ctx, dataset, records)
+    ui.table(
+        _frame(records, schema),
+        f"{dataset}-latest",
+        caption=f"Latest record of each of the {len(records)} entities of {dataset}. "
+        f"Source: {ctx.catalogue.credit(dataset)}.",
+        height=TABLE_HEIGHT,
+    )
+
+
+def source_body(facts: plugin_info.PluginFacts | None, ctx: data.Context, name: str) -> None:
+    info = ctx.catalogue.sources.get(name)
+    datasets = info.datasets if info else tuple(facts.schemas if facts else ())
+    with ui.section("Freshness"):
+        freshness(ctx, (name,))
+    for dataset in datasets:
+        schema = facts.schemas.get(dataset, {}) if facts else {}
+        with ui.section(dataset):
+            if len(datasets) > 1:  # one dataset is the page's own title already
+                st.subheader(dataset)
+            snapshot(ctx, dataset, schema)
+
+
+# an analytic --------------------------------------------------------------------------------
+def trends(ctx: data.Context, name: str, schema: Mapping[str, Any]) -> None:
+    points = data.gold_series(ctx, name)
+    fields = plugin_info.numeric_fields(schema) or sorted(
+        k for k, v in points[-1]["data"].items() if _number(v) is not None
+    )
+    if not fields:
+        st.info(f"{name} has no numeric field to follow over time.")
+        return
+    shown = (
+        st.multiselect("Fields", fields, default=fields[:TRENDS_SHOWN], key=f"{name}-fields")
+        or fields[:1]
+    )
+    times = [data.parse_time(p.get("window_end")) for p in points]
+    described = plugin_info.properties(schema)
+    columns = st.columns(2)
+    for i, field in enumerate(shown):
+        pairs = [
+            (t, p["data"].get(field)) for t, p in zip(times, points, strict=True) if t is not None
+        ]
+        stamp = ui.stamp(
+            ctx,
+            name,
+            f"{name}: {field}",
+            str(described.get(field, {}).get("description") or f"analytic {name}"),
+            f"{len(pairs)} runs to {data.paris_time(pairs[-1][0] if pairs else None)} (Paris)",
+        )
+        fig = charts.trend(
+            [t for t, _ in pairs], [_number(v) for _, v in pairs], stamp, y_title=field
+        )
+        with columns[i % 2]:
+            ui.chart(fig, f"{name}-trend-{field}")
+
+
+def latest_lists(ctx: data.Context, name: str) -> None:
+    """The newest point's lists of objects (per zone, per station...) as tables."""
+    point = data.gold_latest(ctx, name)
+    for field, value in point["data"].items():
+        if not (isinstance(value, list) and value and all(isinstance(v, dict) for v in value)):
+            continue
+        st.subheader(f"{field}")
+        frame = pd.DataFrame.from_records([{k: _cell(v) for k, v in row.items()} for row in value])
+        ui.table(
+            frame,
+            f"{name}-{field}",
+            caption=f"{field} of the newest run, {ui.window(point)}. "
+            f"Source: {ctx.catalogue.credit(name)}.",
+        )
+
+
+def analytic_body(facts: plugin_info.PluginFacts | None, ctx: data.Context, name: str) -> None:
+    info = ctx.catalogue.aggregations.get(name)
+    schema = facts.schemas.get(name, {}) if facts else {}
+    with ui.section("Freshness"):
+        sources = dict.fromkeys(d.split(".", 1)[0] for d in (info.inputs if info else ()))
+        freshness(ctx, sources)
+        if info is not None and not info.enabled:
+            st.caption(f"{name} is switched off in these settings.")
+    with ui.section("Trends"):
+        trends(ctx, name, schema)
+    with ui.section("Newest run"):
+        latest_lists(ctx, name)
+
+
+# mounting -----------------------------------------------------------------------------------
+def _mount(
+    facts: plugin_info.PluginFacts | None,
+    name: str,
+    shows: Sequence[str],
+    generic: Callable[[plugin_info.PluginFacts | None, data.Context, str], None],
+    sources: Callable[[data.Context], Iterable[str]],
+) -> None:
+    description = facts.description if facts else ""
+    problem = None
+    try:
+        own = find_page(facts.package if facts else None)
+    except PageError as exc:
+        own, problem = None, f"{name}'s own page could not be mounted: {exc}."
+
+    def body(ctx: data.Context) -> None:
+        if problem:
+            st.warning(f"{problem} The generic page is shown; the details are in the log.")
+        if own is None:
+            generic(facts, ctx, name)
+            return
+        with ui.section("Freshness"):
+            freshness(ctx, sources(ctx))
+        with ui.section(name):
+            own.render(ctx)
+
+    title = own.title if own and own.title else name
+    ui.page(title, description, shows, body, footer=lambda ctx: licence(ctx, name))
+
+
+def source_page(facts: plugin_info.PluginFacts | None, name: str) -> None:
+    """The page of source ``name``: its own ``page.py`` if it ships one, the generic one else."""
+    shows = tuple(facts.schemas) if facts else (name,)
+    _mount(facts, name, shows, source_body, lambda ctx: (name,))
+
+
+def analytic_page(facts: plugin_info.PluginFacts | None, name: str) -> None:
+    """The page of analytic ``name``: its own ``page.py`` if it ships one, the generic one else."""
+
+    def sources(ctx: data.Context) -> Iterable[str]:
+        info = ctx.catalogue.aggregations.get(name)
+        return dict.fromkeys(d.split(".", 1)[0] for d in (info.inputs if info else ()))
+
+    _mount(facts, name, (name,), analytic_body, sources)

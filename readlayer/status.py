@@ -1,0 +1,174 @@
+"""Source status: one staleness rule, one set of labels, for every reader.
+
+**Stale** means no successful run for :data:`STALE_AFTER_INTERVALS` (2.5) intervals: one late
+or failed run (the daemon jitters and retries) is not news, two missed runs in a row are; the
+extra half interval keeps the verdict from racing the third run. (The API used to say 3, the
+dashboard 2.5.)
+
+**Enabled** comes from the daemon's own record (``enabled``, ``disabled_reason`` written at
+start-up by ``collector/daemon.py``): the daemon holds the secrets and the settings that
+decide, a reader may not (on Lambda it never does). A state written by a daemon that did not
+record its switches but ran the source means the source runs. Only for a source the daemon
+never touched do the reader's own settings (:attr:`SourceInfo.disabled`) say.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from collector import keys
+from readlayer.catalogue import DEFAULT_INTERVAL_S, Catalogue, SourceInfo
+
+STALE_AFTER_INTERVALS = 2.5
+Label = Literal["ok", "stale", "failing", "never_run", "disabled"]
+LABELS: tuple[Label, ...] = ("ok", "stale", "failing", "never_run", "disabled")
+LAGGING: frozenset[Label] = frozenset({"stale", "failing", "never_run"})
+"""Labels that make the installation ``degraded``."""
+OUTCOMES = (
+    "ok", "empty", "unchanged", "missing", "failed", "timeout", "spooled", "parse_error",
+    "storage_error", "error",
+)  # fmt: skip
+"""``last_status`` values ``collector.runner`` writes."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class SourceState:
+    """What the daemon saves for a source after each run, typed; its plugin cursor stays out.
+
+    A value of the wrong type (a hand-edited or corrupt state) reads as missing.
+    """
+
+    enabled: bool | None = None
+    """The daemon's record of whether it runs the source (None: not recorded)."""
+    disabled_reason: str | None = None
+    last_run_at: str | None = None
+    last_status: str | None = None
+    last_success_at: str | None = None
+    last_error: str | None = None
+    last_error_at: str | None = None
+    consecutive_failures: int | None = None
+    records_last_run: int | None = None
+    records_total: int | None = None
+    data_freshness: str | None = None
+
+    @classmethod
+    def from_saved(cls, saved: Mapping[str, Any] | None) -> SourceState:
+        saved = saved or {}
+        values: dict[str, Any] = {}
+        for name, kind in _KINDS.items():
+            value = saved.get(name)
+            # bool is an int: a count must not read True as 1
+            if isinstance(value, kind) and not (kind is int and isinstance(value, bool)):
+                values[name] = value
+        return cls(**values)
+
+    @property
+    def ran(self) -> bool:
+        """The daemon has run the source at least once."""
+        return bool(self.last_run_at or self.last_success_at)
+
+
+_KINDS: dict[str, type] = {
+    "enabled": bool, "disabled_reason": str, "last_run_at": str, "last_status": str,
+    "last_success_at": str, "last_error": str, "last_error_at": str,
+    "consecutive_failures": int, "records_last_run": int, "records_total": int,
+    "data_freshness": str,
+}  # fmt: skip
+STATE_FIELDS = tuple(name for name in _KINDS if name not in ("enabled", "disabled_reason"))
+
+
+def parse_time(text: Any) -> datetime | None:
+    """A stored UTC timestamp as an aware datetime; None when missing or unreadable."""
+    if not isinstance(text, str) or not text:
+        return None
+    try:
+        return keys.parse_ts(text)
+    except ValueError:
+        try:
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def is_stale(last_success: str | None, interval_s: float, now: datetime) -> bool:
+    """No success, an unreadable time, or none within :data:`STALE_AFTER_INTERVALS`."""
+    moment = parse_time(last_success)
+    if moment is None:
+        return True
+    return (now - moment).total_seconds() > STALE_AFTER_INTERVALS * interval_s
+
+
+@dataclass(frozen=True, kw_only=True)
+class SourceStatus:
+    name: str
+    label: Label
+    enabled: bool
+    disabled_reason: str | None
+    stale: bool
+    interval_s: int
+    state: SourceState
+    detail: str
+
+
+def switches(info: SourceInfo | None, state: SourceState) -> tuple[bool, str | None]:
+    """Whether the source runs and why not (see the module docstring)."""
+    if state.enabled is not None:
+        return state.enabled, None if state.enabled else (state.disabled_reason or "switched off")
+    if state.ran or info is None:
+        return True, None
+    return info.enabled, info.disabled
+
+
+def source_status(
+    name: str, info: SourceInfo | None, saved: Mapping[str, Any] | None, now: datetime
+) -> SourceStatus:
+    state = SourceState.from_saved(saved)
+    interval = info.interval_s if info is not None else DEFAULT_INTERVAL_S
+    enabled, reason = switches(info, state)
+    stale = is_stale(state.last_success_at, interval, now)
+    failures = state.consecutive_failures or 0
+    label: Label
+    if not enabled:
+        label, detail = "disabled", reason or "switched off"
+    elif not state.ran:
+        label, detail = "never_run", "no run recorded yet"
+    elif failures:
+        label = "failing"
+        detail = f"{failures} failed run(s): {state.last_error or 'unknown error'}"
+    elif stale:
+        label = "stale"
+        detail = f"no success within {STALE_AFTER_INTERVALS:g} × its {duration(interval)} interval"
+    else:
+        label, detail = "ok", f"updated within its {duration(interval)} interval"
+    return SourceStatus(
+        name=name, label=label, enabled=enabled, disabled_reason=reason, stale=stale,
+        interval_s=interval, state=state, detail=detail,
+    )  # fmt: skip
+
+
+def judge(
+    catalogue: Catalogue,
+    saved: Mapping[str, Mapping[str, Any]],
+    now: datetime,
+    *,
+    installed_only: bool = False,
+) -> list[SourceStatus]:
+    """The status of every source, by name; with the states of sources no longer installed
+    unless ``installed_only``."""
+    names = set(catalogue.sources) if installed_only else set(catalogue.sources) | set(saved)
+    return [
+        source_status(name, catalogue.sources.get(name), saved.get(name), now)
+        for name in sorted(names)
+    ]
+
+
+def duration(seconds: float) -> str:
+    if seconds >= 3600 and seconds % 3600 == 0:
+        return f"{seconds / 3600:g} h"
+    if seconds >= 60 and seconds % 60 == 0:
+        return f"{seconds / 60:g} min"
+    return f"{seconds:g} s"
