@@ -128,7 +128,10 @@ class Env:
             "sncf_token": TOKEN,
             "health_port": 0,
             "http_retries": 0,
-            "sources": sources,
+            "sources": {
+                "velib": {"gbfs_url": f"{self.upstream_url}/opendata/Velib_Metropole/gbfs.json"},
+                **sources,
+            },
         }
         if storage == "aws":
             options |= {

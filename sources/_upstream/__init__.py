@@ -1,5 +1,6 @@
 """A local stand-in for the real upstreams (opendata.paris.fr, opendata.saemes.fr, SNCF
-Navitia), serving their real formats from seeded generated data, with a clock and faults.
+Navitia, Vélib' GBFS), serving their real formats from seeded generated data, with a clock
+and faults.
 
 The leading underscore keeps this package out of source plugin discovery.
 """

@@ -87,9 +87,10 @@ class ReplayClient:
         return dict(self._call("POST", "reset", {}))
 
     def env(self) -> dict[str, str]:
-        """The collector settings that point all three upstreams at this server."""
+        """The collector settings that point every upstream at this server."""
         return {
             "PARIS_OPENDATA_URL": self.url,
             "PARIS_SAEMES_URL": self.url,
             "PARIS_SNCF_URL": self.url,
+            "PARIS_SOURCES__VELIB__GBFS_URL": f"{self.url}/opendata/Velib_Metropole/gbfs.json",
         }

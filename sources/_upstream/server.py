@@ -1,6 +1,8 @@
-"""The replay upstream: one aiohttp app on one port serving the three real upstreams.
+"""The replay upstream: one aiohttp app on one port serving the four real upstreams.
 
-Point ``PARIS_OPENDATA_URL``, ``PARIS_SAEMES_URL`` and ``PARIS_SNCF_URL`` at its ``url``.
+Point ``PARIS_OPENDATA_URL``, ``PARIS_SAEMES_URL`` and ``PARIS_SNCF_URL`` at its ``url``, and
+``PARIS_SOURCES__VELIB__GBFS_URL`` at ``{url}/opendata/Velib_Metropole/gbfs.json``
+(:meth:`ReplayClient.env` gives all four).
 Use :class:`ReplayUpstream` inside an event loop (``async with``), or
 :func:`start_in_thread` from synchronous code (tests, the demo command).
 """
@@ -14,7 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
-from sources._upstream import admin, navitia, ods
+from sources._upstream import admin, gbfs, navitia, ods
 from sources._upstream.faults import BODY_KINDS, Fault, echo_body, quota_body
 from sources._upstream.navitia import NavitiaError
 from sources._upstream.query import OdsHttpError
@@ -153,7 +155,7 @@ async def replay_middleware(request: web.Request, handler: Handler) -> web.Strea
 def make_app(world: World) -> web.Application:
     app = web.Application(middlewares=[replay_middleware])
     app[WORLD] = world
-    app.add_routes(admin.routes() + ods.routes() + navitia.routes())
+    app.add_routes(admin.routes() + ods.routes() + navitia.routes() + gbfs.routes())
     return app
 
 

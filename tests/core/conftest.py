@@ -66,6 +66,7 @@ def start_daemon(tmp_path: Path) -> Iterator[Callable[[dict[str, str]], Daemon]]
             PARIS_OPENDATA_URL=CLOSED,
             PARIS_SAEMES_URL=CLOSED,
             PARIS_SNCF_URL=CLOSED,
+            PARIS_SOURCES__VELIB__GBFS_URL=f"{CLOSED}/gbfs.json",
             PARIS_HTTP_RETRIES="0",
             PARIS_LOG_FORMAT="json",
             **env_extra,

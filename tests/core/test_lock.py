@@ -30,6 +30,7 @@ def collector(tmp_path: Path, replay_upstream: Replay) -> Iterator[Collector]:
         "parking": {"enabled": True, "interval": 1},
         "traffic": {"enabled": False},
         "departures": {"enabled": False},
+        "velib": {"enabled": False},
     }
     deployment = Collector(tmp_path, env, sources)
     yield deployment

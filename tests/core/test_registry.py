@@ -50,19 +50,19 @@ def test_installed_entry_point(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     site = tmp_path / "site"
     package = site / "extra_paris_source"
     package.mkdir(parents=True)
-    (package / "__init__.py").write_text(PLUGIN_CODE.format(name="velib"))
+    (package / "__init__.py").write_text(PLUGIN_CODE.format(name="bikeshare"))
     info = site / "extra_paris_source-1.0.dist-info"
     info.mkdir()
     (info / "METADATA").write_text(
         "Metadata-Version: 2.1\nName: extra-paris-source\nVersion: 1.0\n"
     )
     (info / "entry_points.txt").write_text(
-        "[paris_collector.sources]\nvelib = extra_paris_source\n"
+        "[paris_collector.sources]\nbikeshare = extra_paris_source\n"
     )
     monkeypatch.syspath_prepend(str(site))
     registry = discover()
-    assert "velib" in registry.sources
-    assert "entry point velib" in registry.sources["velib"].origin
+    assert "bikeshare" in registry.sources
+    assert "entry point bikeshare" in registry.sources["bikeshare"].origin
     sys.modules.pop("extra_paris_source", None)
 
 

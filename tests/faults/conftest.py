@@ -36,6 +36,7 @@ def collector(tmp_path: Path, replay_upstream: Replay) -> Iterator[Collector]:
     sources: dict[str, dict[str, Any]] = {
         "traffic": {"enabled": False, "interval": 1, "backfill_hours": 1},
         "parking": {"enabled": False, "interval": 1},
+        "velib": {"enabled": False, "interval": 1},
         "departures": {
             "enabled": False,
             "interval": 1,
