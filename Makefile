@@ -11,11 +11,12 @@ format:             ## rewrite imports and formatting
 	$(UV) run ruff check --fix .
 	$(UV) run ruff format .
 
-lint:               ## ruff, no changes
+lint:               ## ruff and the import layers (.importlinter), no changes
 	$(UV) run ruff check .
+	$(UV) run lint-imports
 
 typecheck:          ## mypy --strict on the core, the plugins and the readers
-	$(UV) run mypy collector readlayer sources aggregations dashboard api/chalicelib
+	$(UV) run mypy collector readlayer sources aggregations dashboard replay_upstream api/chalicelib
 
 test:               ## the whole suite (the README's test command)
 	$(UV) run pytest

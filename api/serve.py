@@ -6,7 +6,7 @@ thread per connection. A request borrows a storage reader from the small pool of
 however many connections come and go. Settings come from the usual ``PARIS_*`` environment,
 ``.env`` and ``--config`` file.
 
-    python -m api.serve [--host 127.0.0.1] [--port 8000]
+    python -m api.serve [--host 127.0.0.1] [--port 8000] [--config FILE] [--log-level L]
 """
 
 from __future__ import annotations
@@ -138,7 +138,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 = any)")
     parser.add_argument("--config", metavar="FILE", help="TOML settings file (or PARIS_CONFIG)")
+    parser.add_argument("--log-level", choices=["debug", "info", "warning", "error"])
+    parser.add_argument("--log-format", choices=["auto", "json", "console"])
     args = parser.parse_args(argv)
+    from collector.logs import configure
     from collector.settings import SettingsError, load_settings
 
     try:
@@ -146,6 +149,9 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"paris-api: {exc}", file=sys.stderr)
         return 2
+    # As the daemon does: a configured secret is masked in every log line of this process.
+    secrets = [s.get_secret_value() for s in (settings.sncf_token, settings.opendata_apikey) if s]
+    configure(args.log_level or settings.log_level, args.log_format or settings.log_format, secrets)
     return serve(args.host, args.port, settings)
 
 

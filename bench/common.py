@@ -81,7 +81,7 @@ class Env:
 
     # the replay upstream ------------------------------------------------------------------
     def start_upstream(self) -> None:
-        from sources._upstream import start_in_thread
+        from replay_upstream import start_in_thread
 
         # A frozen clock: the published traffic hours only move when a benchmark says so.
         self._upstream = start_in_thread(seed=0, start=START, accelerate=0.0)
@@ -89,7 +89,7 @@ class Env:
 
     @property
     def replay(self) -> Any:
-        from sources._upstream import ReplayClient
+        from replay_upstream import ReplayClient
 
         return ReplayClient(self.upstream_url)
 

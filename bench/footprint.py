@@ -35,7 +35,7 @@ async def ticks(url: str, folder: Path, count: int, marks: list[int]) -> dict[st
     from bench.common import quiet_logs
     from bench.services import services, source_options
     from collector.daemon import run_once
-    from sources._upstream import ReplayClient
+    from replay_upstream import ReplayClient
 
     quiet_logs()
     env = Env(folder, quick=False, runs=1, upstream_url=url)

@@ -13,6 +13,7 @@ import orjson
 from collector import keys
 from collector.ingest import ParseFailure, ingest
 from collector.secrets import mask_text, mask_value
+from collector.source_state import SourceState
 from collector.spool import Spool
 from collector.status_leases import lease_docs, lease_lines, lock_doc, lock_line
 from collector.storage import make_store
@@ -42,19 +43,22 @@ def status_rows(ctx: Context, states: dict[str, dict[str, Any]], now: datetime) 
         f" {'fails':>5} {'records':>9} {'data age':<10} breaker"
     ]
     for name in sorted(ctx.registry.sources):
-        st = states.get(name, {})
-        enabled = "disabled" if name in ctx.plugins.disabled else "enabled"
-        breaker = st.get("breaker", "closed")
+        st = SourceState.from_stored(states.get(name))
+        # What the daemon runs, from its own record; these settings only before it ever ran
+        # (the shell running `status` may lack the daemon's token or switches).
+        reason = st.disabled_reason if st.enabled is not None else ctx.plugins.disabled.get(name)
+        on = st.enabled if st.enabled is not None else name not in ctx.plugins.disabled
+        enabled = "enabled" if on else "disabled"
         lines.append(
-            f"{name:<12} {enabled:<9} {_age(st.get('last_run_at'), now):<13}"
-            f" {st.get('last_status', '-'):<13} {_age(st.get('last_success_at'), now):<13}"
-            f" {st.get('consecutive_failures', 0):>5} {st.get('records_total', 0):>9}"
-            f" {_age(st.get('data_freshness'), now):<10} {breaker}"
+            f"{name:<12} {enabled:<9} {_age(st.last_run_at, now):<13}"
+            f" {st.last_status or '-':<13} {_age(st.last_success_at, now):<13}"
+            f" {st.failures:>5} {st.total:>9}"
+            f" {_age(st.data_freshness, now):<10} {st.breaker or 'closed'}"
         )
-        if st.get("last_error") and st.get("last_status") != "ok":
-            lines.append(f"{'':<12} last error: {st['last_error']}")
-        if name in ctx.plugins.disabled:
-            lines.append(f"{'':<12} {ctx.plugins.disabled[name]}")
+        if st.last_error and st.last_status != "ok":
+            lines.append(f"{'':<12} last error: {st.last_error}")
+        if not on and reason:
+            lines.append(f"{'':<12} {reason}")
     return lines
 
 
@@ -106,7 +110,7 @@ def cmd_status(ctx: Context, args: argparse.Namespace) -> int:
     print(lock_line(ctx.app.data_dir))
     for line in lease_lines(leases, int(now.timestamp() * 1000)):
         print(line)
-    failing = [n for n, s in found.items() if s.get("consecutive_failures")]
+    failing = [n for n, s in found.items() if SourceState.from_stored(s).failures]
     return 1 if failing else 0
 
 

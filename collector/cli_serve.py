@@ -1,26 +1,27 @@
 """Commands that serve something: ``api``, ``dashboard``, and ``demo`` (the platform offline).
 
-``demo`` starts the bundled replay upstream (``sources/_upstream``: the three Paris APIs in
-their real formats, from generated data, on a clock that follows real time or runs faster),
-points the daemon at it, serves the API and the dashboard beside it, and runs until Ctrl-C.
+The core imports no reader and not the replay upstream (``.importlinter``): each command
+checks what it can without importing it, then replaces this process with the reader's own
+(``api/serve.py``, ``python -m dashboard.serve``, ``python -m replay_upstream.demo``). The
+child gets the settings as any child process does: the same environment, the same working
+directory (so the same ``.env``) and the ``--config`` file. Signals reach it directly, and its
+exit code is the command's.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
-import subprocess
 import sys
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 if TYPE_CHECKING:
     from collector.cli import Context
 
 ROOT = Path(__file__).resolve().parents[1]
-DEMO_TOKEN = "demo-token"
+DEMO_MODULE = "replay_upstream.demo"
 
 
 def _api_dir() -> Path:
@@ -32,110 +33,61 @@ def _api_dir() -> Path:
     return folder
 
 
-def cmd_api(ctx: Context, args: argparse.Namespace) -> int:
-    import importlib.util
+def _installed(package: str) -> bool:
+    """Whether a top-level package can be imported, without importing it."""
+    try:
+        return importlib.util.find_spec(package) is not None
+    except (ImportError, ValueError):
+        return False
 
-    # api/ is a Chalice project, not an installed package: load its serve.py by path.
-    spec = importlib.util.spec_from_file_location("paris_api_serve", _api_dir() / "serve.py")
-    if spec is None or spec.loader is None:
-        raise ImportError("cannot load api/serve.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    code: int = module.serve(args.host, args.port, ctx.app)
-    return code
+
+def _hand_over(argv: list[str]) -> NoReturn:
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, [sys.executable, *argv])
+
+
+def _config(args: argparse.Namespace) -> list[str]:
+    return ["--config", str(args.config)] if args.config else []
+
+
+def cmd_api(ctx: Context, args: argparse.Namespace) -> int:
+    # api/ is a Chalice project, not an installed package: run its serve.py by path.
+    logs = [f"--log-level={args.log_level}"] if args.log_level else []
+    logs += [f"--log-format={args.log_format}"] if args.log_format else []
+    _hand_over(
+        [
+            str(_api_dir() / "serve.py"),
+            *("--host", args.host, "--port", str(args.port)),
+            *_config(args),
+            *logs,
+        ]
+    )
 
 
 def cmd_dashboard(ctx: Context, args: argparse.Namespace) -> int:
-    from dashboard.serve import serve
-
-    serve(args.host, args.port, config=args.config)  # replaces this process with Streamlit
-
-
-@contextmanager
-def _child(argv: list[str], env: dict[str, str], name: str) -> Iterator[subprocess.Popen[bytes]]:
-    proc = subprocess.Popen(argv, env=env)
-    print(f"demo: {name} started (pid {proc.pid})", file=sys.stderr)
-    try:
-        yield proc
-    finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-
-
-def demo_environment(
-    upstream: Mapping[str, str], data_dir: Path, aggregations: list[str]
-) -> dict[str, str]:
-    """Settings pointing every source at the replay upstream, with demo-short intervals.
-
-    ``upstream`` is the replay's own account of how each source reaches it
-    (``ReplayClient.env()``): a source the replay learns needs no change here.
-    """
-    env = {
-        **upstream,
-        "PARIS_SNCF_TOKEN": DEMO_TOKEN,
-        "PARIS_STORAGE": "local",
-        "PARIS_DATA_DIR": str(data_dir),
-        "PARIS_HEALTH_PORT": "0",
-        "PARIS_SOURCES__TRAFFIC__INTERVAL": "30",
-        "PARIS_SOURCES__PARKING__INTERVAL": "20",
-        "PARIS_SOURCES__DEPARTURES__INTERVAL": "120",
-    }
-    for name in aggregations:
-        env[f"PARIS_AGGREGATIONS__{name.upper()}__INTERVAL"] = "60"
-    return env
+    _hand_over(
+        ["-m", "dashboard.serve", "--host", args.host, "--port", str(args.port), *_config(args)]
+    )
 
 
 def cmd_demo(ctx: Context, args: argparse.Namespace) -> int:
-    from sources._upstream import start_in_thread
-    from sources._upstream.client import ReplayClient
+    if not _installed(DEMO_MODULE.partition(".")[0]):
+        from collector.cli import CliError
 
-    data_dir = Path(args.data_dir).resolve()
-    upstream = start_in_thread(args.host, args.upstream_port, accelerate=args.speed)
-    print(f"demo: replay upstream on {upstream.url} (clock x{args.speed:g})", file=sys.stderr)
-    demo_env = demo_environment(
-        ReplayClient(upstream.url).env(), data_dir, sorted(ctx.registry.aggregations)
-    )
-    env = {**os.environ, **demo_env}
-    cli = [sys.executable, "-m", "collector.cli"]
-    try:
-        with _child([*cli, "run"], env, "collector daemon") as daemon:
-            children = []
-            if not args.no_api:
-                port = str(args.api_port)
-                children.append(("API", [*cli, "api", "--host", args.host, "--port", port]))
-            if not args.no_dashboard:
-                port = str(args.dashboard_port)
-                children.append(
-                    ("dashboard", [*cli, "dashboard", "--host", args.host, "--port", port])
-                )
-            with _children(children, env):
-                if not args.no_api:
-                    print(f"demo: API on http://{args.host}:{args.api_port}/", file=sys.stderr)
-                if not args.no_dashboard:
-                    print(
-                        f"demo: dashboard on http://{args.host}:{args.dashboard_port}/",
-                        file=sys.stderr,
-                    )
-                print("demo: Ctrl-C stops everything", file=sys.stderr)
-                return daemon.wait()
-    except KeyboardInterrupt:
-        return 0
-    finally:
-        upstream.stop()
-
-
-@contextmanager
-def _children(specs: list[tuple[str, list[str]]], env: dict[str, str]) -> Iterator[None]:
-    if not specs:
-        yield
-        return
-    (name, argv), rest = specs[0], specs[1:]
-    with _child(argv, env, name), _children(rest, env):
-        yield
+        raise CliError(
+            "the demo needs the replay upstream (package replay_upstream), a test double that "
+            "the paris-collector wheel does not ship: run it from a source checkout "
+            "('uv run paris-collector demo', dependency group 'replay')"
+        )
+    options = [
+        *("--host", args.host, "--data-dir", str(args.data_dir), "--speed", repr(args.speed)),
+        *("--upstream-port", str(args.upstream_port), "--api-port", str(args.api_port)),
+        *("--dashboard-port", str(args.dashboard_port)),
+        *(["--no-api"] if args.no_api else []),
+        *(["--no-dashboard"] if args.no_dashboard else []),
+    ]
+    _hand_over(["-m", DEMO_MODULE, *options, *_config(args)])
 
 
 def add_arguments(name: str, p: argparse.ArgumentParser) -> None:

@@ -43,6 +43,7 @@ from collector.registry import Registry
 from collector.runner import RunResult, SourceRunner
 from collector.sdnotify import Notifier
 from collector.settings import Settings
+from collector.source_state import SourceState
 from collector.spool import Spool
 from collector.storage import StorageError, Store, make_store
 
@@ -243,10 +244,10 @@ class Daemon:
             if source_lease(name) in busy:
                 continue  # its holder saves that state; a write here could undo its cursor
             try:
-                state = await self.services.store.get_state(name)
-                state["enabled"] = name in self.services.runners
-                state["disabled_reason"] = disabled.get(name)
-                await self.services.store.put_state(name, state)
+                state = SourceState.from_stored(await self.services.store.get_state(name))
+                state.enabled = name in self.services.runners
+                state.disabled_reason = disabled.get(name)
+                await self.services.store.put_state(name, state.to_stored())
             except StorageError as exc:
                 log.warning("source switches not saved", source=name, error=str(exc))
                 return

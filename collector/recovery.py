@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import gzip
 from datetime import UTC, datetime
-from typing import Any
 
 from collector import keys
 from collector.ingest import ParseFailure, ingest, parse_failure_reject
 from collector.logs import get_logger
 from collector.plugin_settings import PluginSettings
 from collector.registry import Registry
+from collector.source_state import SourceState
 from collector.spool import Spool, SpoolEntry
 from collector.storage.base import StorageError, Store
 
@@ -38,24 +38,24 @@ async def _replay_entry(
         now = datetime.now(UTC)
         await store.put_rejects([parse_failure_reject(entry.source, entry.raw_key, str(exc), now)])
         freshness = None
-    state = await store.get_state(entry.source)
+    state = SourceState.from_stored(await store.get_state(entry.source))
     if not _overtaken(state, entry):
-        state["plugin"] = {**state.get("plugin", {}), **entry.plugin_state}
+        state.move_cursor(entry.plugin_state)
     if freshness is not None:
         at = keys.ts(datetime.now(UTC))
-        stored = state.get("data_freshness") or ""
-        state["data_freshness"] = max(min(freshness, at), stored if stored <= at else "")
-    state["records_total"] = int(state.get("records_total", 0)) + written
-    await store.put_state(entry.source, state)
+        stored = state.data_freshness or ""
+        state.data_freshness = max(min(freshness, at), stored if stored <= at else "")
+    state.records_total = state.total + written
+    await store.put_state(entry.source, state.to_stored())
     return written
 
 
-def _overtaken(state: dict[str, Any], entry: SpoolEntry) -> bool:
+def _overtaken(state: SourceState, entry: SpoolEntry) -> bool:
     """A run stored after this payload was fetched (another daemon took the source over):
     its cursor is newer than the spooled one, which must not set it back."""
     try:
         fetched = datetime.fromisoformat(entry.fetched_at)
-        succeeded = keys.parse_ts(str(state.get("last_success_at", "")))
+        succeeded = keys.parse_ts(state.last_success_at or "")
     except (ValueError, OverflowError):
         return False
     return succeeded > fetched

@@ -25,6 +25,7 @@ from collector.metrics import Metrics
 from collector.plugin import FetchContext, Source, SourceError, SourceSettings
 from collector.secrets import mask_fetched
 from collector.settings import Settings
+from collector.source_state import SourceState
 from collector.spool import Spool, SpoolFull
 from collector.storage.base import StorageError, Store
 
@@ -115,7 +116,7 @@ class SourceRunner:
         self.log = get_logger(source=source.name)
         # The last state known to be saved, or spooled: lets the source go on fetching from
         # the right cursor while storage is down.
-        self.known_state: dict[str, Any] | None = None
+        self.known_state: SourceState | None = None
 
     async def run(self, now: datetime | None = None) -> RunResult:
         moment = now or datetime.now(UTC)
@@ -132,10 +133,11 @@ class SourceRunner:
         clock = time.monotonic()
         result = RunResult(self.source.name, "ok", now)
         http = self.http.for_run(max_body_bytes=self.settings.max_body_bytes)
-        state: dict[str, Any] = dict(self.known_state or {})
+        state = self.known_state.copy() if self.known_state else SourceState()
         try:
             try:
-                state = self._with_known(await self.store.get_state(self.source.name))
+                stored = SourceState.from_stored(await self.store.get_state(self.source.name))
+                state = self._with_known(stored)
             except StorageError as exc:
                 self.log.debug("state unreadable, using the last known", error=str(exc))
             async with asyncio.timeout(self.deadline):
@@ -154,8 +156,8 @@ class SourceRunner:
             self.log.error("run crashed", exc_info=True)
         result.duration_s = round(time.monotonic() - clock, 3)
         result.requests, result.bytes = http.stats.requests, http.stats.bytes
-        previous_failures = int(state.get("consecutive_failures", 0))
-        previous_status = str(state.get("last_status", ""))
+        previous_failures = state.failures
+        previous_status = state.last_status or ""
         self._update_breaker(result)
         await self._save_bookkeeping(state, result)
         self._log(previous_failures, previous_status, result)
@@ -163,13 +165,13 @@ class SourceRunner:
         return result
 
     async def _fetch_and_store(
-        self, now: datetime, http: HttpClient, state: dict[str, Any], result: RunResult
+        self, now: datetime, http: HttpClient, state: SourceState, result: RunResult
     ) -> None:
         ctx = FetchContext(
             http=http,
             settings=self.settings,
             app=self.app,
-            state=dict(state.get("plugin", {})),
+            state=state.cursor,
             now=now,
             log=self.log,
         )
@@ -191,7 +193,7 @@ class SourceRunner:
             "bytes": str(len(fetched.payload)),
         }
         result.raw_key = key
-        plugin_state = {**state.get("plugin", {}), **fetched.state}
+        plugin_state = {**state.cursor, **fetched.state}
         # Earlier payloads of this source still wait in the spool: keep their order.
         if self.spool is not None and self.spool.count(self.source.name):
             self._to_spool(key, fetched.payload, meta, plugin_state, now, state, result, None)
@@ -235,12 +237,12 @@ class SourceRunner:
                 return
             result.status = "empty"
         # Only now that silver holds the rows may the plugin's cursor move.
-        state["plugin"] = plugin_state
-        freshness = newest_freshness(state.get("data_freshness"), batch, now)
+        state.plugin = plugin_state
+        freshness = newest_freshness(state.data_freshness, batch, now)
         if freshness is not None:
-            state["data_freshness"] = freshness
+            state.data_freshness = freshness
 
-    def _with_known(self, stored: dict[str, Any]) -> dict[str, Any]:
+    def _with_known(self, stored: SourceState) -> SourceState:
         """The stored state, or this process's newer one when storage could not take it.
 
         During a storage outage the bookkeeping (the failing streak, the cursor of spooled
@@ -250,15 +252,13 @@ class SourceRunner:
         raised in storage (records written, data freshness) is kept.
         """
         known = self.known_state
-        if known is None or known.get("last_run_at", "") <= stored.get("last_run_at", ""):
+        if known is None or (known.last_run_at or "") <= (stored.last_run_at or ""):
             return stored
-        merged = {**stored, **known}
-        merged["records_total"] = max(
-            int(stored.get("records_total", 0)), int(known.get("records_total", 0))
-        )
-        freshness = max(stored.get("data_freshness") or "", known.get("data_freshness") or "")
+        merged = SourceState.from_stored({**stored.to_stored(), **known.to_stored()})
+        merged.records_total = max(stored.total, known.total)
+        freshness = max(stored.data_freshness or "", known.data_freshness or "")
         if freshness:
-            merged["data_freshness"] = freshness
+            merged.data_freshness = freshness
         return merged
 
     def _to_spool(
@@ -268,7 +268,7 @@ class SourceRunner:
         meta: dict[str, str],
         plugin_state: dict[str, str],
         now: datetime,
-        state: dict[str, Any],
+        state: SourceState,
         result: RunResult,
         cause: StorageError | None,
     ) -> None:
@@ -283,17 +283,12 @@ class SourceRunner:
         result.error = str(cause) if cause else "earlier payloads wait in the spool"
         # The cursor moves in memory so the next fetch does not download this again;
         # the stored cursor moves when the spool is replayed.
-        state["plugin"] = plugin_state
+        state.plugin = plugin_state
 
-    def _notify(self, notices: dict[str, str], state: dict[str, Any]) -> None:
+    def _notify(self, notices: dict[str, str], state: SourceState) -> None:
         """Log each distinct notice (e.g. new upstream fields) once, ever."""
-        seen: list[str] = list(state.get("notices", []))
-        for key, message in sorted(notices.items()):
-            if key not in seen:
-                self.log.warning("upstream notice", notice=key, message=message)
-                seen.append(key)
-        if notices:
-            state["notices"] = seen[-200:]
+        for key in state.remember(notices):
+            self.log.warning("upstream notice", notice=key, message=notices[key])
 
     def _update_breaker(self, result: RunResult) -> None:
         now = time.monotonic()
@@ -308,7 +303,7 @@ class SourceRunner:
         elif result.status in ("ok", "empty", "unchanged") and self.breaker.success() != "closed":
             self.log.info("circuit breaker closed")
 
-    def _record_metrics(self, result: RunResult, state: dict[str, Any]) -> None:
+    def _record_metrics(self, result: RunResult, state: SourceState) -> None:
         m = self.metrics
         if m is None:
             return
@@ -326,29 +321,29 @@ class SourceRunner:
         if result.status in ("ok", "empty", "unchanged"):
             m.last_success.labels(name).set(result.started_at.timestamp())
         m.set_breaker(name, self.breaker.state)
-        m.set_freshness(name, state.get("data_freshness"))
+        m.set_freshness(name, state.data_freshness)
 
-    async def _save_bookkeeping(self, state: dict[str, Any], result: RunResult) -> None:
+    async def _save_bookkeeping(self, state: SourceState, result: RunResult) -> None:
         at = keys.ts(result.started_at)
-        state["last_run_at"] = at
-        state["last_status"] = result.status
-        state["last_duration_s"] = result.duration_s
-        state["breaker"] = self.breaker.state
+        state.last_run_at = at
+        state.last_status = result.status
+        state.last_duration_s = result.duration_s
+        state.breaker = self.breaker.state
         if result.failed:
-            state["last_error"] = result.error
-            state["last_error_at"] = at
-            state["consecutive_failures"] = int(state.get("consecutive_failures", 0)) + 1
+            state.last_error = result.error
+            state.last_error_at = at
+            state.consecutive_failures = state.failures + 1
         else:
-            state["last_success_at"] = at
-            state["consecutive_failures"] = 0
-            state["records_last_run"] = result.written
-            state["records_total"] = int(state.get("records_total", 0)) + result.written
+            state.last_success_at = at
+            state.consecutive_failures = 0
+            state.records_last_run = result.written
+            state.records_total = state.total + result.written
             if result.raw_key:
-                state["last_raw_key"] = result.raw_key
+                state.last_raw_key = result.raw_key
         # Safe even for a spooled run: the payload is durable in the spool by now.
-        self.known_state = dict(state)
+        self.known_state = state.copy()
         try:
-            await self.store.put_state(self.source.name, state)
+            await self.store.put_state(self.source.name, state.to_stored())
         except StorageError as exc:
             level = (
                 self.log.debug

@@ -33,7 +33,7 @@ def lease_docs(leases: Sequence[Lease], now_ms: int) -> list[dict[str, Any]]:
 
 def lease_lines(leases: Sequence[Lease], now_ms: int) -> list[str]:
     if not leases:
-        return ["leases: none held (no daemon has run against this storage yet)"]
+        return ["leases: none held (no daemon is running against this storage)"]
     lines = ["leases:"]
     for x in leases:
         left = (x.expires_ms - now_ms) / 1000

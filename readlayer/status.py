@@ -20,6 +20,8 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from collector import keys
+from collector.source_state import RUN_FIELDS
+from collector.source_state import SourceState as SourceState  # the one model, re-exported
 from readlayer.catalogue import DEFAULT_INTERVAL_S, Catalogue, SourceInfo
 
 STALE_AFTER_INTERVALS = 2.5
@@ -34,50 +36,8 @@ OUTCOMES = (
 """``last_status`` values ``collector.runner`` writes."""
 
 
-@dataclass(frozen=True, kw_only=True)
-class SourceState:
-    """What the daemon saves for a source after each run, typed; its plugin cursor stays out.
-
-    A value of the wrong type (a hand-edited or corrupt state) reads as missing.
-    """
-
-    enabled: bool | None = None
-    """The daemon's record of whether it runs the source (None: not recorded)."""
-    disabled_reason: str | None = None
-    last_run_at: str | None = None
-    last_status: str | None = None
-    last_success_at: str | None = None
-    last_error: str | None = None
-    last_error_at: str | None = None
-    consecutive_failures: int | None = None
-    records_last_run: int | None = None
-    records_total: int | None = None
-    data_freshness: str | None = None
-
-    @classmethod
-    def from_saved(cls, saved: Mapping[str, Any] | None) -> SourceState:
-        saved = saved or {}
-        values: dict[str, Any] = {}
-        for name, kind in _KINDS.items():
-            value = saved.get(name)
-            # bool is an int: a count must not read True as 1
-            if isinstance(value, kind) and not (kind is int and isinstance(value, bool)):
-                values[name] = value
-        return cls(**values)
-
-    @property
-    def ran(self) -> bool:
-        """The daemon has run the source at least once."""
-        return bool(self.last_run_at or self.last_success_at)
-
-
-_KINDS: dict[str, type] = {
-    "enabled": bool, "disabled_reason": str, "last_run_at": str, "last_status": str,
-    "last_success_at": str, "last_error": str, "last_error_at": str,
-    "consecutive_failures": int, "records_last_run": int, "records_total": int,
-    "data_freshness": str,
-}  # fmt: skip
-STATE_FIELDS = tuple(name for name in _KINDS if name not in ("enabled", "disabled_reason"))
+STATE_FIELDS = RUN_FIELDS
+"""The run record a reader shows, from the one state model the daemon writes."""
 
 
 def parse_time(text: Any) -> datetime | None:

@@ -16,7 +16,7 @@ from moto.server import ThreadedMotoServer
 from collector.settings import Settings
 
 # The replay upstream (the three Paris APIs in their real formats) for every test package.
-pytest_plugins = ["sources._upstream.pytest_plugin"]
+pytest_plugins = ["replay_upstream.pytest_plugin"]
 
 AWS_REGION = "eu-west-3"
 

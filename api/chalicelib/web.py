@@ -29,6 +29,7 @@ from chalicelib import context
 from chalicelib.catalog import ConfigError, SourceInfo
 from chalicelib.errors import ApiError
 from chalicelib.params import Param, parse_query
+from collector.source_state import SourceState
 from collector.storage import StorageError
 from readlayer.status import is_stale
 
@@ -231,8 +232,8 @@ def freshness(
 
 
 def source_freshness(info: SourceInfo) -> dict[str, Any]:
-    state = context.reader().states().get(info.name, {})
-    return freshness(state.get("last_success_at"), state.get("data_freshness"), info.interval_s)
+    state = SourceState.from_stored(context.reader().states().get(info.name))
+    return freshness(state.last_success_at, state.data_freshness, info.interval_s)
 
 
 def envelope(

@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping, Sequence
 from contextlib import AsyncExitStack
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import aioboto3
@@ -57,7 +57,6 @@ if TYPE_CHECKING:
     from collector.settings import Settings
 
 CONCURRENCY = 8
-GOLD_READ_ATTEMPTS = 3
 LEASE_ATTEMPTS = 3
 CONDITION_FAILED = "ConditionalCheckFailedException"
 
@@ -276,8 +275,8 @@ class AwsStore(Store):
     async def acquire_lease(
         self, name: str, holder: str, *, now_ms: int, duration_ms: int
     ) -> Lease:
-        stamp = keys.ts(datetime.fromtimestamp(now_ms / 1000, UTC))
-        mine = Lease(name, holder, stamp, stamp, now_ms + duration_ms)
+        mine = Lease.granted(name, holder, now_ms=now_ms, duration_ms=duration_ms)
+        stamp = mine.renewed_at
         names = {"#h": "holder", "#e": "expires_ms", "#r": "renewed_at"}
         with translated(f"lease {name}", self.place):
             # A released lease can vanish between a refused write and the read: try again.
@@ -365,22 +364,19 @@ class AwsStore(Store):
         return [await self._gold_point(aggregation, item) for item in items]
 
     async def _gold_point(self, aggregation: str, item: Item) -> GoldPoint:
-        for _ in range(GOLD_READ_ATTEMPTS):
-            parts = []
-            if dynamo_gold.part_count(item):
-                query = dynamo_gold.parts_query(self.tables.gold, aggregation, item)
-                parts = await self._query(query)
-            point = dynamo_gold.gold_point(aggregation, item, parts)
-            if point is not None:
+        steps = dynamo_gold.read_point(self.tables.gold, aggregation, item)
+        answer: Any = None
+        while True:
+            try:
+                kind, request = steps.send(answer)
+            except StopIteration as done:
+                point: GoldPoint = done.value
                 return point
-            with translated(f"read gold {aggregation}", self.place):
-                answer = await self.ddb.get_item(
-                    TableName=self.tables.gold,
-                    Key={"pk": item["pk"], "sk": item["sk"]},
-                    ConsistentRead=True,
-                )
-            item = answer.get("Item", item)
-        raise StorageError(f"gold {aggregation} {item['sk']['S']}: parts do not match")
+            if kind == "query":
+                answer = await self._query(request)
+            else:
+                with translated(f"read gold {aggregation}", self.place):
+                    answer = await self.ddb.get_item(**request)
 
     # plumbing ---------------------------------------------------------------
     async def _query(self, query: dict[str, Any]) -> list[Item]:

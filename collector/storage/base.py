@@ -12,11 +12,13 @@ import binascii
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Self
 
 import orjson
+
+from collector import keys
 
 
 class StorageError(Exception):
@@ -60,6 +62,16 @@ class GoldPoint:
     ran_at: str
     data: Mapping[str, Any]
 
+    def as_dict(self) -> dict[str, Any]:
+        """The point as the readers serve it."""
+        return {
+            "aggregation": self.aggregation,
+            "window_start": self.window_start,
+            "window_end": self.window_end,
+            "ran_at": self.ran_at,
+            "data": self.data,
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class Page:
@@ -90,6 +102,21 @@ class Lease:
 
     def expired(self, now_ms: int) -> bool:
         return self.expires_ms <= now_ms
+
+    @classmethod
+    def granted(
+        cls, name: str, holder: str, *, now_ms: int, duration_ms: int, since: str | None = None
+    ) -> Lease:
+        """The lease ``holder`` gets at ``now_ms``; ``since`` is when a renewed one was taken."""
+        stamp = keys.ts(datetime.fromtimestamp(now_ms / 1000, UTC))
+        return cls(name, holder, since or stamp, stamp, now_ms + duration_ms)
+
+
+def latest_expiry(observed_at: str, ttl: int | None) -> int | None:
+    """When an entity leaves the latest view (epoch seconds), or ``None`` for never."""
+    if ttl is None:
+        return None
+    return int(keys.parse_ts(observed_at).timestamp()) + ttl
 
 
 def encode_cursor(position: Mapping[str, Any]) -> str:

@@ -16,17 +16,23 @@ from __future__ import annotations
 
 import hashlib
 import zlib
-from typing import Any
+from collections.abc import Generator
+from typing import Any, Literal
 
 import orjson
 
-from collector.storage.base import GoldPoint
+from collector.storage.base import GoldPoint, StorageError
 from collector.storage.dynamo_codec import AttributeValue, Item, decode, encode
 from collector.storage.dynamo_items import TTL_ATTRIBUTE, n, range_query, s
 
 # Leaves room under the 400 KB item limit for keys and the other attributes.
 MAX_INLINE_BYTES = 350_000
 PART_BYTES = 350_000
+READ_ATTEMPTS = 3
+
+Request = tuple[Literal["query", "get"], dict[str, Any]]
+"""A read a backend runs with its own client: a Query (answered with every item it matches)
+or a GetItem (answered with its raw answer)."""
 
 
 def parts_pk(aggregation: str) -> str:
@@ -104,6 +110,23 @@ def gold_point(aggregation: str, item: Item, parts: list[Item] | None = None) ->
         ran_at=item["ran_at"]["S"],
         data=data,
     )
+
+
+def read_point(table: str, aggregation: str, item: Item) -> Generator[Request, Any, GoldPoint]:
+    """The point a main item holds, its parts read and checked; the reads are yielded, so the
+    daemon (aioboto3) and the readers (boto3) share this logic and each runs them its way."""
+    for _ in range(READ_ATTEMPTS):
+        parts: list[Item] = []
+        if part_count(item):
+            parts = yield ("query", parts_query(table, aggregation, item))
+        point = gold_point(aggregation, item, parts)
+        if point is not None:
+            return point
+        # A digest mismatch means the daemon is rewriting this window: read it again.
+        key = {"pk": item["pk"], "sk": item["sk"]}
+        answer = yield ("get", {"TableName": table, "Key": key, "ConsistentRead": True})
+        item = answer.get("Item", item)
+    raise StorageError(f"gold {aggregation} {item['sk']['S']}: parts do not match")
 
 
 def size(value: AttributeValue) -> int:

@@ -28,7 +28,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from collector import keys
-from collector.storage.base import Lease, Reject, Row
+from collector.storage.base import Lease, Reject, Row, latest_expiry
 from collector.storage.dynamo_codec import AttributeValue, Item, decode, encode
 
 BY_DAY = "by_day"
@@ -123,8 +123,9 @@ def latest_item(row: Row, data: AttributeValue, ttl: int | None = None) -> Item:
     item = _row_attributes(row, data)
     item["pk"] = s(keys.latest_pk(row.dataset))
     item["sk"] = s(row.entity_id)
-    if ttl is not None:
-        item[TTL_ATTRIBUTE] = n(int(keys.parse_ts(row.observed_at).timestamp()) + ttl)
+    expires = latest_expiry(row.observed_at, ttl)
+    if expires is not None:
+        item[TTL_ATTRIBUTE] = n(expires)
     return item
 
 

@@ -1,8 +1,8 @@
 """Read-only DynamoDB access for the API (Lambda) and the dashboard, with boto3.
 
-Same answers as :class:`collector.storage.local.LocalReader`: pages are newest first and their
-``next`` token holds the same ``before`` position, so a token means the same thing on both
-backends. Everything is a Query (never a Scan); the layout is in
+Same answers as the local reader: pages are newest first, their ``next`` token made by
+:mod:`collector.storage.paging` as on the local backend, so a token means the same thing on
+both. Everything is a Query (never a Scan); the layout is in
 :mod:`collector.storage.dynamo_items`.
 """
 
@@ -24,23 +24,14 @@ from collector.storage.aws_common import (
     translated,
     where,
 )
-from collector.storage.base import (
-    GoldPoint,
-    Page,
-    Reader,
-    StorageError,
-    decode_cursor,
-    encode_cursor,
-)
+from collector.storage.base import GoldPoint, Page, Reader
 from collector.storage.dynamo_codec import Item, decode
-from collector.storage.local import gold_dict
+from collector.storage.paging import newest_first_page, resume_until
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
     from collector.settings import Settings
-
-GOLD_READ_ATTEMPTS = 3
 
 
 class DynamoReader(Reader):
@@ -96,45 +87,40 @@ class DynamoReader(Reader):
         limit: int,
         cursor: str | None = None,
     ) -> Page:
-        if cursor is not None:
-            until = str(decode_cursor(cursor).get("before", until))
+        until = resume_until(until, cursor)
         pk = keys.history_pk(dataset, entity_id)
         query = layout.range_query(self.tables.silver, pk, since, until)
         if query is None:
             return Page(items=[])
         query["ScanIndexForward"] = False
         items = self._query(layout.project(query, "data", "sk"), limit + 1)
-        return _page([(layout.item_data(i), i["sk"]["S"]) for i in items], limit)
+        return newest_first_page([(layout.item_data(i), i["sk"]["S"]) for i in items], limit)
 
     def gold(
         self, aggregation: str, since: str, until: str, *, limit: int, cursor: str | None = None
     ) -> Page:
-        if cursor is not None:
-            until = str(decode_cursor(cursor).get("before", until))
+        until = resume_until(until, cursor)
         query = layout.range_query(self.tables.gold, aggregation, since, until)
         if query is None:
             return Page(items=[])
         query["ScanIndexForward"] = False
         points = [self._gold_point(aggregation, i) for i in self._query(query, limit + 1)]
-        return _page([(gold_dict(p), p.window_end) for p in points], limit)
+        return newest_first_page([(p.as_dict(), p.window_end) for p in points], limit)
 
     def _gold_point(self, aggregation: str, item: Item) -> GoldPoint:
-        for _ in range(GOLD_READ_ATTEMPTS):
-            parts = []
-            if dynamo_gold.part_count(item):
-                parts = self._query(dynamo_gold.parts_query(self.tables.gold, aggregation, item))
-            point = dynamo_gold.gold_point(aggregation, item, parts)
-            if point is not None:
+        steps = dynamo_gold.read_point(self.tables.gold, aggregation, item)
+        answer: Any = None
+        while True:
+            try:
+                kind, request = steps.send(answer)
+            except StopIteration as done:
+                point: GoldPoint = done.value
                 return point
-            # A digest mismatch means the daemon is rewriting this window: read it again.
-            with translated(f"read gold {aggregation}", self.place):
-                answer = self._ddb.get_item(
-                    TableName=self.tables.gold,
-                    Key={"pk": item["pk"], "sk": item["sk"]},
-                    ConsistentRead=True,
-                )
-            item = answer.get("Item", item)
-        raise StorageError(f"gold {aggregation} {item['sk']['S']}: parts do not match")
+            if kind == "query":
+                answer = self._query(request)
+            else:
+                with translated(f"read gold {aggregation}", self.place):
+                    answer = self._ddb.get_item(**request)
 
     def gold_latest(self, aggregation: str) -> dict[str, Any] | None:
         page = self.gold(aggregation, "", "~", limit=1)
@@ -143,18 +129,3 @@ class DynamoReader(Reader):
     def states(self) -> dict[str, dict[str, Any]]:
         query = layout.kind_query(self.tables.state, "state")
         return {i["source"]["S"]: decode(i["data"]) for i in self._query(query)}
-
-
-def _step_back(timestamp: str) -> str:
-    """The largest key strictly before ``timestamp`` (keys are fixed-width strings)."""
-    return timestamp[:-1] + chr(ord(timestamp[-1]) - 1) + "~"
-
-
-def _page(found: list[tuple[dict[str, Any], str]], limit: int) -> Page:
-    """A page of ``limit`` items out of ``limit + 1`` found, each with its sort key."""
-    if len(found) > limit:
-        kept = found[:limit]
-        return Page(
-            items=[i for i, _ in kept], next=encode_cursor({"before": _step_back(kept[-1][1])})
-        )
-    return Page(items=[i for i, _ in found])

@@ -32,9 +32,8 @@ from collector.storage.base import (
     Row,
     StorageError,
     Store,
-    decode_cursor,
-    encode_cursor,
 )
+from collector.storage.paging import newest_first_page, resume_until
 
 T = TypeVar("T")
 META_SUFFIX = ".meta.json"
@@ -251,16 +250,6 @@ class LocalStore(Store):
         return await self._call(lambda: db.purge_expired(self.conn, now))
 
 
-def gold_dict(point: GoldPoint) -> dict[str, Any]:
-    return {
-        "aggregation": point.aggregation,
-        "window_start": point.window_start,
-        "window_end": point.window_end,
-        "ran_at": point.ran_at,
-        "data": point.data,
-    }
-
-
 class LocalReader(Reader):
     """Reads the SQLite database read-only; safe beside a writing daemon (WAL)."""
 
@@ -307,21 +296,18 @@ class LocalReader(Reader):
         limit: int,
         cursor: str | None = None,
     ) -> Page:
-        if cursor is not None:
-            until = str(decode_cursor(cursor).get("before", until))
+        until = resume_until(until, cursor)
         items = self._run(lambda c: db.read_history(c, dataset, entity_id, since, until, limit + 1))
-        return _page(items, limit, lambda last: {"before": _step_back(last["observed_at"])})
+        return newest_first_page([(i, str(i["observed_at"])) for i in items], limit)
 
     def gold(
         self, aggregation: str, since: str, until: str, *, limit: int, cursor: str | None = None
     ) -> Page:
-        if cursor is not None:
-            until = str(decode_cursor(cursor).get("before", until))
+        until = resume_until(until, cursor)
         points = self._run(
             lambda c: db.read_gold(c, aggregation, since, until, newest_first=True, limit=limit + 1)
         )
-        items = [gold_dict(p) for p in points]
-        return _page(items, limit, lambda last: {"before": _step_back(last["window_end"])})
+        return newest_first_page([(p.as_dict(), p.window_end) for p in points], limit)
 
     def gold_latest(self, aggregation: str) -> dict[str, Any] | None:
         page = self.gold(aggregation, "", "~", limit=1)
@@ -334,19 +320,3 @@ class LocalReader(Reader):
         if self._conn is not None:
             self._conn.close()
             self._conn = None
-
-
-def _step_back(timestamp: str) -> str:
-    """The largest key strictly before ``timestamp`` (keys are fixed-width strings)."""
-    return timestamp[:-1] + chr(ord(timestamp[-1]) - 1) + "~"
-
-
-def _page(
-    items: list[dict[str, Any]], limit: int, position: Callable[[dict[str, Any]], dict[str, Any]]
-) -> Page:
-    if limit < 1:
-        raise ValueError("limit must be at least 1")
-    if len(items) > limit:
-        kept = items[:limit]
-        return Page(items=kept, next=encode_cursor(position(kept[-1])))
-    return Page(items=items)

@@ -10,14 +10,12 @@ import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import orjson
 
-from collector.keys import parse_ts, ts
-from collector.storage.base import GoldPoint, Lease, Reject, Row
+from collector.storage.base import GoldPoint, Lease, Reject, Row, latest_expiry
 
 SCHEMA_VERSION = 1
 
@@ -135,13 +133,6 @@ def put_rows(
     return len(rows)
 
 
-def latest_expiry(observed_at: str, ttl: int | None) -> int | None:
-    """When an entity leaves the latest view (epoch seconds), or ``None`` for never."""
-    if ttl is None:
-        return None
-    return int(parse_ts(observed_at).timestamp()) + ttl
-
-
 def latest_can_expire(conn: sqlite3.Connection) -> bool:
     """False on a database from before the latest view could expire, not yet migrated by the
     daemon (a read-only reader cannot migrate it)."""
@@ -216,7 +207,6 @@ def acquire_lease(
 ) -> Lease:
     """Take or renew a lease; BEGIN IMMEDIATE makes the read and the write one atomic step
     against any other process on the same database."""
-    stamp = ts(datetime.fromtimestamp(now_ms / 1000, UTC))
     with transaction(conn):
         row = conn.execute(
             "SELECT name, holder, acquired_at, renewed_at, expires_ms FROM leases WHERE name = ?",
@@ -224,8 +214,8 @@ def acquire_lease(
         ).fetchone()
         if row is not None and row[1] != holder and int(row[4]) > now_ms:
             return _lease(row)
-        acquired = row[2] if row is not None and row[1] == holder else stamp
-        lease = Lease(name, holder, acquired, stamp, now_ms + duration_ms)
+        since = row[2] if row is not None and row[1] == holder else None
+        lease = Lease.granted(name, holder, now_ms=now_ms, duration_ms=duration_ms, since=since)
         conn.execute(
             "INSERT OR REPLACE INTO leases (name, holder, acquired_at, renewed_at, expires_ms)"
             " VALUES (?, ?, ?, ?, ?)",

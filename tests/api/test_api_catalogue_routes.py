@@ -195,6 +195,13 @@ def installation(tmp_path_factory: pytest.TempPathFactory, upstream: str) -> dic
         PARIS_LOG_FORMAT="json",
     )
     cli = [sys.executable, "-c", "import sys; from collector.cli import main; sys.exit(main())"]
+    listed = subprocess.run(
+        [*cli, "plugins"], cwd=base, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert listed.returncode == 0, listed.stderr
+    for name in ("bikeshare", "bikeshare_total"):
+        [row] = [line for line in listed.stdout.splitlines() if line.split()[1:2] == [name]]
+        assert "plugin folder" in row or str(plugins) in row, row
     for command in (["once", "bikeshare"], ["aggregate", "bikeshare_total"]):
         done = subprocess.run(
             [*cli, *command], cwd=base, env=env, capture_output=True, text=True, timeout=120

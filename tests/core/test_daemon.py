@@ -17,7 +17,7 @@ def test_no_network_one_error_per_source_then_sigterm_exits_0(
     start_daemon: Callable[[dict[str, str]], Daemon], tmp_path: Path
 ) -> None:
     daemon = start_daemon({"PARIS_SOURCES__COUNTER__URL": CLOSED})
-    failing = {"traffic", "parking", "counter"}
+    failing = {"traffic", "parking", "velib", "counter"}
 
     def all_failed_and_counter_retried(lines: list[dict[str, Any]]) -> bool:
         errors = {line["source"] for line in lines if line.get("event") == "source failing"}

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from streamlit.util import calc_hash
 
 from collector.cli import main
-from sources._upstream.pytest_plugin import Replay
+from replay_upstream.pytest_plugin import Replay
 from tests.dashboard.conftest import APP
 
 

@@ -26,7 +26,7 @@ from collector.plugin import Record, Source
 from collector.settings import Settings
 from collector.storage import make_store
 from collector.storage.base import Reject
-from sources._upstream.pytest_plugin import TEST_START, TEST_TOKEN, Replay
+from replay_upstream.pytest_plugin import TEST_START, TEST_TOKEN, Replay
 
 ROOT = Path(__file__).resolve().parents[2]
 PLUGINS = Path(__file__).resolve().parent / "plugins"

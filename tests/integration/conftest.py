@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sources._upstream.pytest_plugin import Replay
+from replay_upstream.pytest_plugin import Replay
 
 TOKEN = "integration-token"
 

@@ -10,7 +10,7 @@ import pytest
 
 from collector.cli import main
 from collector.storage.local import LocalReader
-from sources._upstream.pytest_plugin import Replay
+from replay_upstream.pytest_plugin import Replay
 from tests.integration.test_api_on_collected_data import api_server, get
 from tests.integration.test_platform import bronze_count, silver_count
 

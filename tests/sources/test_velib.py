@@ -15,8 +15,8 @@ from structlog.testing import capture_logs
 from collector.http import HttpClient
 from collector.plugin import Fetched, SourceError
 from collector.settings import Settings
-from sources._upstream import gbfs
-from sources._upstream.pytest_plugin import TEST_START, Replay
+from replay_upstream import gbfs
+from replay_upstream.pytest_plugin import TEST_START, Replay
 from sources.velib import SOURCE
 from sources.velib.records import VelibStation
 from sources.velib.settings import VelibSettings

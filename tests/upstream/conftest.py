@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from sources._upstream.pytest_plugin import (  # noqa: F401  (fixtures)
+from replay_upstream.pytest_plugin import (  # noqa: F401  (fixtures)
     Replay,
     replay_upstream,
     replay_upstream_server,

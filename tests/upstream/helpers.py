@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sources._upstream.pytest_plugin import Replay
+from replay_upstream.pytest_plugin import Replay
 
 ODS = "/api/explore/v2.1/catalog/datasets"
 TRAFFIC = f"{ODS}/comptages-routiers-permanents"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime
 
-from sources._upstream.clock import ReplayClock
+from replay_upstream.clock import ReplayClock
 
 from .helpers import TRAFFIC, Fetch, Replay
 

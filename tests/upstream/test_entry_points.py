@@ -11,8 +11,8 @@ from pathlib import Path
 
 import aiohttp
 
-from sources._upstream import ReplayClient, ReplayUpstream, start_in_thread
-from sources._upstream.traffic_arcs import make_arcs
+from replay_upstream import ReplayClient, ReplayUpstream, start_in_thread
+from replay_upstream.traffic_arcs import make_arcs
 
 from .helpers import Replay
 
@@ -52,7 +52,7 @@ def test_module_entry_point() -> None:
     command = [
         sys.executable,
         "-m",
-        "sources._upstream",
+        "replay_upstream",
         "--port",
         "0",
         "--seed",

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import aiohttp
 import pytest
 
-from sources._upstream.faults import STREAM_INTERRUPTED
+from replay_upstream.faults import STREAM_INTERRUPTED
 
 from .helpers import TRAFFIC, Fetch, Replay
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import shapely
 
-from sources._upstream import gbfs, places, velib_data
-from sources._upstream.pytest_plugin import TEST_START
+from replay_upstream import gbfs, places, velib_data
+from replay_upstream.pytest_plugin import TEST_START
 
 from .helpers import Fetch, Replay
 

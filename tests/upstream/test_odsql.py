@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from sources._upstream.odsql import ODSQLError, parse_where, relax
-from sources._upstream.predicate import compile_where
+from replay_upstream.odsql import ODSQLError, parse_where, relax
+from replay_upstream.predicate import compile_where
 
 KINDS = {
     "t_1h": "datetime",

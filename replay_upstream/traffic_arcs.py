@@ -11,8 +11,8 @@ import math
 import random
 from typing import Any
 
-from sources._upstream import places
-from sources._upstream.seed_names import NODES, OUTER, STREETS
+from replay_upstream import places
+from replay_upstream.seed_names import NODES, OUTER, STREETS
 
 N_ARCS = 2977
 N_NO_GEOMETRY = 31

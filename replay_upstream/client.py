@@ -1,7 +1,7 @@
 """A small synchronous client for the ``/_replay/`` admin endpoints (tests, demo scripts).
 
 Blocking calls: use it against a server in another thread or process
-(:func:`~sources._upstream.server.start_in_thread`, ``python -m sources._upstream``), not
+(:func:`~replay_upstream.server.start_in_thread`, ``python -m replay_upstream``), not
 against a :class:`ReplayUpstream` running in the caller's own event loop.
 """
 

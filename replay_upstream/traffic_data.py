@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from sources._upstream.clock import ReplayClock, floor_hour
-from sources._upstream.dataset import Dataset, FieldSpec, Row
-from sources._upstream.traffic_arcs import N_ARCS, make_arcs
+from replay_upstream.clock import ReplayClock, floor_hour
+from replay_upstream.dataset import Dataset, FieldSpec, Row
+from replay_upstream.traffic_arcs import N_ARCS, make_arcs
 
 PARIS = ZoneInfo("Europe/Paris")
 BARRE = ("Ouvert", "Barré", "Invalide")

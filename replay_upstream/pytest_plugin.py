@@ -1,6 +1,6 @@
 """Pytest fixtures for the replay upstream.
 
-Register with ``pytest_plugins = ["sources._upstream.pytest_plugin"]`` (root conftest), or
+Register with ``pytest_plugins = ["replay_upstream.pytest_plugin"]`` (root conftest), or
 import the fixtures into a conftest. One server per session, in a background thread;
 ``replay_upstream`` resets it (faults, request log, clock, tokens) before each test.
 
@@ -16,9 +16,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from sources._upstream.client import ReplayClient
-from sources._upstream.thread import ThreadedReplay, start_in_thread
-from sources._upstream.world import World
+from replay_upstream.client import ReplayClient
+from replay_upstream.thread import ThreadedReplay, start_in_thread
+from replay_upstream.world import World
 
 TEST_START = datetime(2025, 11, 4, 22, 30, tzinfo=UTC)  # last published t_1h: 22:00 UTC
 TEST_TOKEN = "replay-test-token"

@@ -6,8 +6,8 @@ import zlib
 from datetime import datetime
 from typing import Any
 
-from sources._upstream.departures_data import PARIS, Departure, modes
-from sources._upstream.seed_stations import SERVICES, STATIONS, Destination
+from replay_upstream.departures_data import PARIS, Departure, modes
+from replay_upstream.seed_stations import SERVICES, STATIONS, Destination
 
 FEED_PUBLISHERS = [
     {"id": "sncf", "name": "SNCF PIV Production", "url": "", "license": "Private (unspecified)"},

@@ -7,8 +7,8 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from sources._upstream.departures_data import Departure
-from sources._upstream.navitia_shape import fmt
+from replay_upstream.departures_data import Departure
+from replay_upstream.navitia_shape import fmt
 
 
 def disruption(dep: Departure, delay: int, now: datetime) -> dict[str, Any]:

@@ -14,19 +14,19 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from sources._upstream.departures_data import PARIS
-from sources._upstream.faults import reshape
-from sources._upstream.navitia_links import disruption, templated_links
-from sources._upstream.navitia_shape import (
+from replay_upstream.departures_data import PARIS
+from replay_upstream.faults import reshape
+from replay_upstream.navitia_links import disruption, templated_links
+from replay_upstream.navitia_shape import (
     FEED_PUBLISHERS,
     departure,
     fmt,
     station_area,
     stop_area,
 )
-from sources._upstream.respond import fault_of, send_json
-from sources._upstream.seed_stations import STATIONS
-from sources._upstream.world import WORLD
+from replay_upstream.respond import fault_of, send_json
+from replay_upstream.seed_stations import STATIONS
+from replay_upstream.world import WORLD
 
 PATH = "/v1/coverage/{region}/stop_areas/{stop_area}/departures"
 NO_TOKEN = (

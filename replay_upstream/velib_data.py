@@ -19,7 +19,7 @@ from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sources._upstream import places
+from replay_upstream import places
 
 PARIS = ZoneInfo("Europe/Paris")
 IN_PARIS, OUTSIDE = 1_000, 410

@@ -16,12 +16,12 @@ from typing import Any
 
 from aiohttp import web
 
-from sources._upstream import admin, gbfs, navitia, ods
-from sources._upstream.faults import BODY_KINDS, Fault, echo_body, quota_body
-from sources._upstream.navitia import NavitiaError
-from sources._upstream.query import OdsHttpError
-from sources._upstream.respond import FAULT, SENT, send_json, send_text
-from sources._upstream.world import WORLD, Options, World
+from replay_upstream import admin, gbfs, navitia, ods
+from replay_upstream.faults import BODY_KINDS, Fault, echo_body, quota_body
+from replay_upstream.navitia import NavitiaError
+from replay_upstream.query import OdsHttpError
+from replay_upstream.respond import FAULT, SENT, send_json, send_text
+from replay_upstream.world import WORLD, Options, World
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 GATEWAY = (

@@ -6,8 +6,8 @@ import asyncio
 import threading
 from typing import Any
 
-from sources._upstream.server import ReplayUpstream
-from sources._upstream.world import World
+from replay_upstream.server import ReplayUpstream
+from replay_upstream.world import World
 
 
 class ThreadedReplay:

@@ -7,17 +7,17 @@ from datetime import UTC, datetime
 
 from aiohttp import web
 
-from sources._upstream.clock import ReplayClock
-from sources._upstream.dataset import Dataset
-from sources._upstream.departures_data import Timetable
-from sources._upstream.faults import FaultBook, RequestLog
-from sources._upstream.parking_data import (
+from replay_upstream.clock import ReplayClock
+from replay_upstream.dataset import Dataset
+from replay_upstream.departures_data import Timetable
+from replay_upstream.faults import FaultBook, RequestLog
+from replay_upstream.parking_data import (
     ParkingWorld,
     SaemesReferentielDataset,
     StationnementDataset,
 )
-from sources._upstream.saemes_data import SaemesLiveDataset
-from sources._upstream.traffic_data import TrafficDataset
+from replay_upstream.saemes_data import SaemesLiveDataset
+from replay_upstream.traffic_data import TrafficDataset
 
 
 @dataclass

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from sources._upstream import velib_data
-from sources._upstream.respond import send_json
-from sources._upstream.world import WORLD
+from replay_upstream import velib_data
+from replay_upstream.respond import send_json
+from replay_upstream.world import WORLD
 
 BASE = "/opendata/Velib_Metropole"
 FEEDS = ("station_information", "station_status")

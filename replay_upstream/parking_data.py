@@ -12,10 +12,10 @@ from collections.abc import Hashable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sources._upstream import places
-from sources._upstream.clock import ReplayClock
-from sources._upstream.dataset import Dataset, FieldSpec, Row
-from sources._upstream.seed_parkings import CAR_PARKS, STREETS_FULL
+from replay_upstream import places
+from replay_upstream.clock import ReplayClock
+from replay_upstream.dataset import Dataset, FieldSpec, Row
+from replay_upstream.seed_parkings import CAR_PARKS, STREETS_FULL
 
 _F = FieldSpec
 STATIONNEMENT_FIELDS = tuple(

@@ -2,7 +2,7 @@
 
 - ``GET /_replay/health``
 - ``GET|POST|DELETE /_replay/faults``, ``DELETE /_replay/faults/{id}``: list, add (a JSON
-  fault, see :class:`~sources._upstream.faults.Fault`), clear
+  fault, see :class:`~replay_upstream.faults.Fault`), clear
 - ``GET|DELETE /_replay/requests[?match=substring]``: request log with counts and bytes
 - ``GET|POST /_replay/clock``: ``{"set": iso}``, ``{"advance": seconds}``,
   ``{"advance_hours": n}``, ``{"accelerate": factor}``
@@ -16,9 +16,9 @@ from typing import Any
 
 from aiohttp import web
 
-from sources._upstream.clock import parse_instant
-from sources._upstream.faults import Fault
-from sources._upstream.world import WORLD, World
+from replay_upstream.clock import parse_instant
+from replay_upstream.faults import Fault
+from replay_upstream.world import WORLD, World
 
 
 def _bad(message: str) -> web.Response:

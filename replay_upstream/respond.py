@@ -7,7 +7,7 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from sources._upstream.faults import Fault
+from replay_upstream.faults import Fault
 
 FAULT = web.RequestKey("replay_fault", Fault)
 SENT = web.RequestKey("replay_bytes", list[int])  # [bytes of body sent]

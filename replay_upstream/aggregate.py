@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sources._upstream.query import Query, iter_matching
+from replay_upstream.query import Query, iter_matching
 
 
 def aggregate(query: Query) -> dict[str, Any]:

@@ -15,10 +15,10 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sources._upstream import places
-from sources._upstream.clock import ReplayClock
-from sources._upstream.dataset import Dataset, FieldSpec, Row
-from sources._upstream.parking_data import ParkingWorld
+from replay_upstream import places
+from replay_upstream.clock import ReplayClock
+from replay_upstream.dataset import Dataset, FieldSpec, Row
+from replay_upstream.parking_data import ParkingWorld
 
 TICK_S = 120
 PARIS = ZoneInfo("Europe/Paris")

@@ -10,8 +10,8 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sources._upstream.dataset import Dataset, Row
-from sources._upstream.odsql import (
+from replay_upstream.dataset import Dataset, Row
+from replay_upstream.odsql import (
     BoolOp,
     Compare,
     Node,
@@ -21,7 +21,7 @@ from sources._upstream.odsql import (
     parse_where,
     relax,
 )
-from sources._upstream.predicate import compile_where
+from replay_upstream.predicate import compile_where
 
 _AGG = re.compile(r"^(max|min|count|sum|avg)\(\s*(\*|`?\w+`?)\s*\)(?:\s+as\s+`?(\w+)`?)?$", re.I)
 _FIELD = re.compile(r"^`?(\w+)`?(?:\s+as\s+`?(\w+)`?)?$", re.I)

@@ -1,4 +1,4 @@
-"""``python -m sources._upstream [--host 127.0.0.1] [--port 8765] [--seed N] [--accelerate F]``"""
+"""``python -m replay_upstream [--host 127.0.0.1] [--port 8765] [--seed N] [--accelerate F]``"""
 
 from __future__ import annotations
 
@@ -6,13 +6,13 @@ import argparse
 import asyncio
 import contextlib
 
-from sources._upstream.clock import parse_instant
-from sources._upstream.server import ReplayUpstream
+from replay_upstream.clock import parse_instant
+from replay_upstream.server import ReplayUpstream
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m sources._upstream",
+        prog="python -m replay_upstream",
         description="Serve the Paris upstreams (Opendatasoft, SAEMES, SNCF Navitia) locally, "
         "from seeded generated data.",
     )

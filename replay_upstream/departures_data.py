@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sources._upstream.seed_stations import SERVICES, STATIONS, Destination
+from replay_upstream.seed_stations import SERVICES, STATIONS, Destination
 
 PARIS = ZoneInfo("Europe/Paris")
 ANNOUNCE = timedelta(hours=2)

@@ -14,11 +14,11 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from sources._upstream.aggregate import aggregate
-from sources._upstream.dataset import Dataset, Row
-from sources._upstream.faults import STREAM_INTERRUPTED, reshape
-from sources._upstream.odsql import ODSQLError
-from sources._upstream.query import (
+from replay_upstream.aggregate import aggregate
+from replay_upstream.dataset import Dataset, Row
+from replay_upstream.faults import STREAM_INTERRUPTED, reshape
+from replay_upstream.odsql import ODSQLError
+from replay_upstream.query import (
     OdsHttpError,
     Query,
     build_query,
@@ -27,8 +27,8 @@ from sources._upstream.query import (
     ordered,
     render,
 )
-from sources._upstream.respond import count, cut, fault_of, send_json
-from sources._upstream.world import WORLD
+from replay_upstream.respond import count, cut, fault_of, send_json
+from replay_upstream.world import WORLD
 
 BASE = "/api/explore/v2.1/catalog/datasets"
 MAX_LIMIT, MAX_WINDOW = 100, 10_000

@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime, tzinfo
 from typing import Any
 
-from sources._upstream.odsql import (
+from replay_upstream.odsql import (
     BoolOp,
     Compare,
     Const,
