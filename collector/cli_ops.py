@@ -83,7 +83,7 @@ def cmd_status(ctx: Context, args: argparse.Namespace) -> int:
         if args.json:
             raise CliError(f"storage unreachable: {exc}", 3) from None
         found, storage_line = {}, f"storage: {ctx.app.storage}, UNREACHABLE: {exc}"
-    spool = Spool(ctx.app.spool_dir, ctx.app.spool_max_bytes)
+    spool = Spool(ctx.app.spool_dir, ctx.app.spool_max_bytes, writer=False)
     quarantined = spool.quarantine_count()
     if args.json:
         doc = {

@@ -426,7 +426,12 @@ class Daemon:
             if self._leases_done.is_set():
                 return
             self.leases.acquiring = not self.stop_event.is_set()
-            beat = await self.leases.beat()
+            try:
+                beat = await self.leases.beat()
+            except Exception:  # a bug or bad stored data must not end the heartbeat
+                log.error("lease heartbeat failed", exc_info=True)
+                wake = max(1.0, self.services.app.lease_duration / 3)
+                continue
             wake = beat.wake
             for name in beat.lost:
                 source = lease_source(name)

@@ -22,7 +22,7 @@ async def _replay_entry(
 ) -> int:
     source = registry.source(entry.source)
     await store.put_raw(entry.raw_key, gzip.compress(entry.payload, 6), entry.meta)
-    written = 0
+    written, stored = 0, False
     try:
         batch = await ingest(
             store,
@@ -33,28 +33,50 @@ async def _replay_entry(
         )
         written = batch.valid
         freshness = batch.freshness
+        stored = written > 0 or not entry.expect_records
     except ParseFailure as exc:
         # The raw payload is in bronze now; the parse error is recorded like a live one.
         now = datetime.now(UTC)
         await store.put_rejects([parse_failure_reject(entry.source, entry.raw_key, str(exc), now)])
         freshness = None
     state = SourceState.from_stored(await store.get_state(entry.source))
-    if not _overtaken(state, entry):
+    if stored and _continues(state, entry):
         state.move_cursor(entry.plugin_state)
+    else:
+        # As a live run would: the cursor stays where it was, so the next run fetches these
+        # (and any later spooled) data again; silver upserts, nothing is duplicated.
+        log.warning(
+            "spooled payload replayed, cursor kept",
+            source=entry.source,
+            raw_key=entry.raw_key,
+            reason="stored nothing the upstream announced" if not stored else "cursor moved on",
+        )
     if freshness is not None:
         at = keys.ts(datetime.now(UTC))
-        stored = state.data_freshness or ""
-        state.data_freshness = max(min(freshness, at), stored if stored <= at else "")
+        previous = state.data_freshness or ""
+        state.data_freshness = max(min(freshness, at), previous if previous <= at else "")
     state.records_total = state.total + written
     await store.put_state(entry.source, state.to_stored())
     return written
 
 
+def _continues(state: SourceState, entry: SpoolEntry) -> bool:
+    """The spooled cursor applies over the cursor it was fetched from, and only over it.
+
+    A payload before it that stored nothing, or another daemon that took the source over,
+    left a different cursor: applying this one would skip what lies between.
+    """
+    if entry.before is not None:
+        return dict(state.cursor) == entry.before
+    return not _overtaken(state, entry)  # spooled before the chain was recorded
+
+
 def _overtaken(state: SourceState, entry: SpoolEntry) -> bool:
-    """A run stored after this payload was fetched (another daemon took the source over):
-    its cursor is newer than the spooled one, which must not set it back."""
+    """A run stored after this payload was fetched (another daemon took the source over)."""
     try:
         fetched = datetime.fromisoformat(entry.fetched_at)
+        if fetched.tzinfo is None:
+            fetched = fetched.replace(tzinfo=UTC)
         succeeded = keys.parse_ts(state.last_success_at or "")
     except (ValueError, OverflowError):
         return False

@@ -22,7 +22,7 @@ from collector.http import HttpClient
 from collector.ingest import Batch, ParseFailure, ingest, parse_failure_reject
 from collector.logs import get_logger
 from collector.metrics import Metrics
-from collector.plugin import FetchContext, Source, SourceError, SourceSettings
+from collector.plugin import FetchContext, Fetched, Source, SourceError, SourceSettings
 from collector.secrets import mask_fetched
 from collector.settings import Settings
 from collector.source_state import SourceState
@@ -196,7 +196,7 @@ class SourceRunner:
         plugin_state = {**state.cursor, **fetched.state}
         # Earlier payloads of this source still wait in the spool: keep their order.
         if self.spool is not None and self.spool.count(self.source.name):
-            self._to_spool(key, fetched.payload, meta, plugin_state, now, state, result, None)
+            self._to_spool(key, fetched, meta, plugin_state, now, state, result, None)
             return
         try:
             await self.store.put_raw(key, gzip.compress(fetched.payload, 6), meta)
@@ -216,7 +216,7 @@ class SourceRunner:
         except StorageError as exc:
             if self.spool is None:
                 raise
-            self._to_spool(key, fetched.payload, meta, plugin_state, now, state, result, exc)
+            self._to_spool(key, fetched, meta, plugin_state, now, state, result, exc)
             return
         result.records, result.valid, result.invalid = (
             batch.records,
@@ -264,7 +264,7 @@ class SourceRunner:
     def _to_spool(
         self,
         key: str,
-        payload: bytes,
+        fetched: Fetched,
         meta: dict[str, str],
         plugin_state: dict[str, str],
         now: datetime,
@@ -274,7 +274,16 @@ class SourceRunner:
     ) -> None:
         assert self.spool is not None
         try:
-            self.spool.put(self.source.name, key, payload, meta, plugin_state, now.isoformat())
+            self.spool.put(
+                self.source.name,
+                key,
+                fetched.payload,
+                meta,
+                plugin_state,
+                now.isoformat(),
+                before=dict(state.cursor),
+                expect_records=fetched.expect_records,
+            )
         except (SpoolFull, OSError) as exc:  # full by its cap, or the disk itself is full
             if self.metrics is not None:
                 self.metrics.spool_drops.inc()

@@ -60,6 +60,8 @@ class SpoolEntry:
     meta: dict[str, str]
     plugin_state: dict[str, str]
     fetched_at: str
+    before: dict[str, Any] | None = None
+    expect_records: bool = False
 
 
 class SpoolFull(Exception):
@@ -77,7 +79,10 @@ class Spool:
         max_bytes: int,
         *,
         on_quarantine: Callable[[], None] | None = None,
+        writer: bool = True,
     ) -> None:
+        """``writer=False`` for a reader (``status``): it never removes a temporary file,
+        which may be a live write of the daemon in another process or container."""
         self.dir = directory
         self.max_bytes = max_bytes
         self.dropped = 0
@@ -87,7 +92,8 @@ class Spool:
         # Files that could not even be moved aside: skipped, so they hold nothing back.
         self._unmovable: set[str] = set()
         self.lock = asyncio.Lock()
-        self._remove_stale_tmp()
+        if writer:
+            self._remove_stale_tmp()
 
     @property
     def quarantine_dir(self) -> Path:
@@ -129,9 +135,22 @@ class Spool:
         meta: dict[str, str],
         plugin_state: dict[str, str],
         fetched_at: str,
+        *,
+        before: dict[str, Any] | None = None,
+        expect_records: bool = False,
     ) -> Path:
+        """Spool one payload. ``before`` is the cursor it was fetched from: its own cursor
+        (``plugin_state``) is applied on replay only over that same cursor, and only if it
+        stored something when ``expect_records`` says it should have."""
         header = orjson.dumps(
-            {"raw_key": raw_key, "meta": meta, "state": plugin_state, "fetched_at": fetched_at}
+            {
+                "raw_key": raw_key,
+                "meta": meta,
+                "state": plugin_state,
+                "fetched_at": fetched_at,
+                "before": before,
+                "expect_records": expect_records,
+            }
         )
         body = gzip.compress(len(header).to_bytes(4, "big") + header + payload, compresslevel=6)
         if self.size() + len(body) > self.max_bytes:
@@ -190,6 +209,9 @@ class Spool:
             meta=header["meta"],
             plugin_state=header["state"],
             fetched_at=header["fetched_at"],
+            # Written since the cursor chain is checked; older files have neither.
+            before=header.get("before") if isinstance(header.get("before"), dict) else None,
+            expect_records=header.get("expect_records") is True,
         )
 
     def _quarantine(self, path: Path, exc: BaseException) -> None:

@@ -26,6 +26,7 @@ from aiobotocore.session import AioSession
 from botocore.exceptions import ClientError
 
 from collector import keys
+from collector.logs import get_logger
 from collector.storage import dynamo_gold
 from collector.storage import dynamo_items as layout
 from collector.storage.aws_batch import chunks, gather, query_all, write_batch
@@ -339,7 +340,13 @@ class AwsStore(Store):
 
     async def list_leases(self) -> list[Lease]:
         items = await self._query(layout.kind_query(self.tables.state, "lease"))
-        return sorted((layout.lease_from_item(i) for i in items), key=lambda x: x.name)
+        leases = []
+        for item in items:
+            try:
+                leases.append(layout.lease_from_item(item))
+            except StorageError as exc:  # one damaged item hides no other lease
+                get_logger(component="storage").warning("lease item skipped", error=str(exc))
+        return sorted(leases, key=lambda x: x.name)
 
     # gold -------------------------------------------------------------------
     async def put_gold(self, point: GoldPoint, *, expires_at: int) -> None:

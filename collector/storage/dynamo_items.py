@@ -28,7 +28,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from collector import keys
-from collector.storage.base import Lease, Reject, Row, latest_expiry
+from collector.storage.base import Lease, Reject, Row, StorageError, latest_expiry
 from collector.storage.dynamo_codec import AttributeValue, Item, decode, encode
 
 BY_DAY = "by_day"
@@ -283,10 +283,15 @@ def lease_item(lease: Lease) -> Item:
 
 
 def lease_from_item(item: Item) -> Lease:
-    return Lease(
-        name=item["name"]["S"],
-        holder=item["holder"]["S"],
-        acquired_at=item["acquired_at"]["S"],
-        renewed_at=item["renewed_at"]["S"],
-        expires_ms=int(item["expires_ms"]["N"]),
-    )
+    """A lease item as written by ``acquire_lease``; StorageError for one edited by hand or
+    damaged (the daemon treats it like unreadable storage, never a crash)."""
+    try:
+        return Lease(
+            name=item["name"]["S"],
+            holder=item["holder"]["S"],
+            acquired_at=item["acquired_at"]["S"],
+            renewed_at=item["renewed_at"]["S"],
+            expires_ms=int(item["expires_ms"]["N"]),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise StorageError(f"malformed lease item {item.get('pk')}: {exc!r}") from None

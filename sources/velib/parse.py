@@ -9,6 +9,7 @@ the future or at 1970 (the feed's own time is used instead, flagged ``time_clamp
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -38,13 +39,20 @@ def parse(payload: bytes) -> Iterator[Parsed]:
     if not isinstance(data, dict) or not isinstance(data.get("status"), dict):
         raise ValueError("not a Vélib' bundle: expected {'information': {...}, 'status': {...}}")
     status, information = data["status"], data.get("information")
-    # The status feed's own time bounds every station's report; the fetch time stands in.
-    feed_at = _feed_time(status) or _time(data.get("fetched_at"))
+    # The status feed's own time bounds every station's report; the fetch time stands in,
+    # also for a feed clock that is itself wrong (0, or ahead of the fetch).
+    fetched_at = _time(data.get("fetched_at"))
+    feed_at = _feed_time(status)
+    if feed_at is None or feed_at < SINCE or (fetched_at and feed_at > fetched_at + AHEAD):
+        feed_at = fetched_at
     info_rows = _rows(information)
     reference = {str(row.get("station_id")): row for row in info_rows if "station_id" in row}
     status_rows = _rows(status)
     for row in status_rows:
-        yield _record(row, reference.get(str(row.get("station_id"))), feed_at)
+        try:
+            yield _record(row, reference.get(str(row.get("station_id"))), feed_at)
+        except (ArithmeticError, TypeError, ValueError) as exc:  # one station, not the feed
+            yield Invalid(reason=f"{type(exc).__name__}: {exc}", data=dict(row))
     new_fields = _new_fields(status_rows, KNOWN_STATUS) | _new_fields(info_rows, KNOWN_INFORMATION)
     if new_fields:
         names = ",".join(sorted(new_fields))
@@ -161,9 +169,10 @@ def _float(value: Any) -> float | None:
     if isinstance(value, int | float):
         return float(value) if value == value and abs(value) != float("inf") else None
     try:
-        return float(str(value).strip())
+        number = float(str(value).strip())
     except ValueError:
         return None
+    return number if math.isfinite(number) else None  # "NaN", "inf", "1e999"
 
 
 def _feed_time(feed: Row) -> datetime | None:

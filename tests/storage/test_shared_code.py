@@ -75,3 +75,24 @@ def test_gold_parts_that_never_match_are_an_error() -> None:
     answers = [parts[:-1], {"Item": main}] * dynamo_gold.READ_ATTEMPTS
     with pytest.raises(StorageError, match="parts do not match"):
         _drive(dynamo_gold.read_point("gold", "agg", main), answers)
+
+
+def test_a_damaged_lease_item_is_a_storage_error_not_a_crash() -> None:
+    from collector.storage.base import StorageError
+    from collector.storage.dynamo_items import lease_from_item
+
+    whole = {
+        "pk": {"S": "lease#source:traffic"},
+        "name": {"S": "source:traffic"},
+        "holder": {"S": "host:1"},
+        "acquired_at": {"S": "2026-12-02T07:00:00Z"},
+        "renewed_at": {"S": "2026-12-02T07:00:00Z"},
+        "expires_ms": {"N": "1796194800000"},
+    }
+    assert lease_from_item(whole).holder == "host:1"
+    for damaged in (
+        {k: v for k, v in whole.items() if k != "expires_ms"},
+        {**whole, "expires_ms": {"N": "soon"}},
+    ):
+        with pytest.raises(StorageError, match="malformed lease item"):
+            lease_from_item(damaged)
