@@ -98,7 +98,7 @@ def cmd_status(ctx: Context, args: argparse.Namespace) -> int:
             "writer_lock": lock_doc(ctx.app.data_dir),
         }
         print(orjson.dumps(mask_value(doc), option=orjson.OPT_INDENT_2).decode())
-        return 0
+        return _exit_code(found)
     print(mask_text(storage_line))
     print(
         f"spool: {spool.count()} payloads waiting, {spool.size()} bytes"
@@ -110,11 +110,19 @@ def cmd_status(ctx: Context, args: argparse.Namespace) -> int:
     print(lock_line(ctx.app.data_dir))
     for line in lease_lines(leases, int(now.timestamp() * 1000)):
         print(line)
-    failing = [n for n, s in found.items() if SourceState.from_stored(s).failures]
+    return _exit_code(found)
+
+
+def _exit_code(states: dict[str, dict[str, Any]]) -> int:
+    """1 when a source is failing, for the text and the JSON form alike (as documented)."""
+    failing = [n for n, s in states.items() if SourceState.from_stored(s).failures]
     return 1 if failing else 0
 
 
 def cmd_dlq(ctx: Context, args: argparse.Namespace) -> int:
+    if args.source is not None:
+        ctx.registry.source(args.source)  # an unknown name: exit 2, the known ones listed
+
     async def main() -> int:
         async with make_store(ctx.app) as store:
             rejects = await store.list_rejects(args.source)
