@@ -51,10 +51,7 @@ async def _replay_entry(
             raw_key=entry.raw_key,
             reason="stored nothing the upstream announced" if not stored else "cursor moved on",
         )
-    if freshness is not None:
-        at = keys.ts(datetime.now(UTC))
-        previous = state.data_freshness or ""
-        state.data_freshness = max(min(freshness, at), previous if previous <= at else "")
+    state.observe(freshness, keys.ts(datetime.now(UTC)))
     state.records_total = state.total + written
     await store.put_state(entry.source, state.to_stored())
     return written

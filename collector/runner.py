@@ -19,7 +19,7 @@ from typing import Any, Literal
 from collector import keys
 from collector.breaker import Breaker
 from collector.http import HttpClient
-from collector.ingest import Batch, ParseFailure, ingest, parse_failure_reject
+from collector.ingest import ParseFailure, ingest, parse_failure_reject
 from collector.logs import get_logger
 from collector.metrics import Metrics
 from collector.plugin import FetchContext, Fetched, Source, SourceError, SourceSettings
@@ -69,18 +69,6 @@ class RunResult:
     @property
     def failed(self) -> bool:
         return self.status in FAILED
-
-
-def newest_freshness(stored: Any, batch: Batch, now: datetime) -> str | None:
-    """The newest observation stored so far, never later than the run itself.
-
-    Records stamped ahead of the clock (a departure's scheduled time) are data of now; a
-    stored value in the future (written before the timestamps were bounded) is dropped.
-    """
-    at = keys.ts(now)
-    previous = stored if isinstance(stored, str) and stored <= at else ""
-    candidate = min(batch.freshness, at) if batch.freshness is not None else ""
-    return max(previous, candidate) or None
 
 
 def default_deadline(interval: timedelta) -> float:
@@ -238,9 +226,7 @@ class SourceRunner:
             result.status = "empty"
         # Only now that silver holds the rows may the plugin's cursor move.
         state.plugin = plugin_state
-        freshness = newest_freshness(state.data_freshness, batch, now)
-        if freshness is not None:
-            state.data_freshness = freshness
+        state.observe(batch.freshness, keys.ts(now))
 
     def _with_known(self, stored: SourceState) -> SourceState:
         """The stored state, or this process's newer one when storage could not take it.

@@ -93,6 +93,17 @@ class SourceState:
     def move_cursor(self, update: Mapping[str, Any]) -> None:
         self.plugin = {**(self.plugin or {}), **update}
 
+    def observe(self, newest: str | None, at: str) -> None:
+        """Raise ``data_freshness`` to ``newest`` (a key timestamp), never later than ``at``,
+        the run's own time: records stamped ahead of the clock (a departure's scheduled time)
+        are data of now, and a stored value in the future (written before observation times
+        were bounded) is dropped."""
+        previous = self.data_freshness or ""
+        candidate = min(newest, at) if newest is not None else ""
+        best = max(previous if previous <= at else "", candidate)
+        if best:
+            self.data_freshness = best
+
     def remember(self, notices: Mapping[str, str]) -> list[str]:
         """Record the notices not seen before; returns their keys, to be logged once."""
         seen = list(self.notices or [])

@@ -237,6 +237,22 @@ class Collector:
         return sorted(found)
 
 
+def aws_env(endpoint: str, bucket: str, prefix: str) -> dict[str, str]:
+    """The settings of a deployment on the moto server: its own bucket and table prefix, and
+    test credentials that no file of this machine's AWS set-up can override."""
+    return {
+        "PARIS_STORAGE": "aws",
+        "PARIS_S3_BUCKET": bucket,
+        "PARIS_TABLE_PREFIX": prefix,
+        "PARIS_AWS_ENDPOINT_URL": endpoint,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "eu-west-3",
+        "AWS_CONFIG_FILE": "/nonexistent",
+        "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent",
+    }
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -332,6 +348,7 @@ __all__ = [
     "Daemon",
     "Line",
     "Replay",
+    "aws_env",
     "free_port",
     "payload_keys",
     "payload_runs",

@@ -12,7 +12,16 @@ from typing import Any
 
 import orjson
 
-from .helpers import TRAFFIC, Collector, Daemon, Replay, published_hour, silver_keys, traffic_keys
+from .helpers import (
+    TRAFFIC,
+    Collector,
+    Daemon,
+    Replay,
+    aws_env,
+    published_hour,
+    silver_keys,
+    traffic_keys,
+)
 
 LEASE = 3.0
 N_ARCS = 2977
@@ -51,15 +60,7 @@ def test_two_daemons_share_by_lease_and_survive_a_kill_9_of_the_holder(
     collector: Collector, replay_upstream: Replay, aws_endpoint: str
 ) -> None:
     collector.env.update(
-        PARIS_STORAGE="aws",
-        PARIS_S3_BUCKET="lease-bronze",
-        PARIS_TABLE_PREFIX="lease_",
-        PARIS_AWS_ENDPOINT_URL=aws_endpoint,
-        AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY="testing",
-        AWS_DEFAULT_REGION="eu-west-3",
-        AWS_CONFIG_FILE="/nonexistent",
-        AWS_SHARED_CREDENTIALS_FILE="/nonexistent",
+        **aws_env(aws_endpoint, "lease-bronze", "lease_"),
         PARIS_LEASE_DURATION=str(LEASE),
         **{
             f"PARIS_AGGREGATIONS__{ANALYTIC.upper()}__ENABLED": "true",

@@ -29,7 +29,7 @@ from collector.settings import Settings
 from collector.storage.local import LocalStore
 from tests.immutable import read_only
 
-from .helpers import GARE_DE_LYON, GARE_DU_NORD, TRAFFIC, Collector, Replay
+from .helpers import GARE_DE_LYON, GARE_DU_NORD, TRAFFIC, Collector, Replay, aws_env
 
 PARKING_REFERENCE = "/datasets/stationnement-en-ouvrage/"
 
@@ -246,15 +246,7 @@ def test_secrets_are_masked_on_the_aws_backend(
     armed: Collector, replay_upstream: Replay, aws_endpoint: str
 ) -> None:
     armed.env.update(
-        PARIS_STORAGE="aws",
-        PARIS_S3_BUCKET="paris-secrets",
-        PARIS_TABLE_PREFIX="secrets_",
-        PARIS_AWS_ENDPOINT_URL=aws_endpoint,
-        AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY="testing",
-        AWS_DEFAULT_REGION="eu-west-3",
-        AWS_CONFIG_FILE="/nonexistent",
-        AWS_SHARED_CREDENTIALS_FILE="/nonexistent",
+        **aws_env(aws_endpoint, "paris-secrets", "secrets_"),
     )
     assert armed.cli("init").returncode == 0
     echo_everywhere(replay_upstream)

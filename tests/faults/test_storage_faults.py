@@ -18,6 +18,7 @@ from .helpers import (
     Collector,
     Daemon,
     Replay,
+    aws_env,
     free_port,
     payload_keys,
     payload_runs,
@@ -84,16 +85,8 @@ def test_dynamodb_and_s3_stopped_mid_run_and_started_again(
     collector: Collector, replay_upstream: Replay, moto: Moto
 ) -> None:
     collector.env.update(
-        PARIS_STORAGE="aws",
-        PARIS_S3_BUCKET="faults-bronze",
-        PARIS_TABLE_PREFIX="faults_",
-        PARIS_AWS_ENDPOINT_URL=moto.url,
+        **aws_env(moto.url, "faults-bronze", "faults_"),
         PARIS_AWS_MAX_ATTEMPTS="1",
-        AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY="testing",
-        AWS_DEFAULT_REGION="eu-west-3",
-        AWS_CONFIG_FILE="/nonexistent",
-        AWS_SHARED_CREDENTIALS_FILE="/nonexistent",
     )
     collector.read(lambda store: store.init())
     collector.sources["parking"]["enabled"] = True
