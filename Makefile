@@ -11,8 +11,9 @@ format:             ## rewrite imports and formatting
 	$(UV) run ruff check --fix .
 	$(UV) run ruff format .
 
-lint:               ## ruff and the import layers (.importlinter), no changes
+lint:               ## ruff, the formatting and the import layers (.importlinter), no changes
 	$(UV) run ruff check .
+	$(UV) run ruff format --check .
 	$(UV) run lint-imports
 
 typecheck:          ## mypy --strict on the core, the plugins and the readers
@@ -36,4 +37,4 @@ run:                ## the daemon on the embedded default (files + SQLite under 
 demo:               ## everything offline against the replay upstream
 	$(UV) run paris-collector demo
 
-all: lint typecheck test
+all: lint typecheck test test-plugins   ## what CI (.ci/run) runs

@@ -18,6 +18,6 @@ SOURCE = Source(
     fetch=fetch,
     parse=parse,
     settings=ParkingSettings,
-    licence="ODbL (Ville de Paris); Licence Ouverte / Etalab (SAEMES)",
+    licence="ODbL (Ville de Paris); SAEMES: Licence Ouverte v2.0 (Etalab)",
     attribution="Ville de Paris — stationnement-en-ouvrage; SAEMES — places disponibles",
 )

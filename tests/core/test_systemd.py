@@ -17,15 +17,17 @@ from tests.core.conftest import Daemon
 
 ROOT = Path(__file__).parents[2]
 UNIT = ROOT / "systemd" / "paris-collector.service"
+DASHBOARD_UNIT = ROOT / "systemd" / "paris-dashboard.service"
 
 
-def test_unit_verifies_clean(tmp_path: Path) -> None:
+@pytest.mark.parametrize("source", [UNIT, DASHBOARD_UNIT], ids=lambda p: p.name)
+def test_unit_verifies_clean(tmp_path: Path, source: Path) -> None:
     analyze = shutil.which("systemd-analyze")
     assert analyze, "systemd-analyze is needed (Debian package systemd; .ci/run installs it)"
-    unit = tmp_path / "paris-collector.service"
+    unit = tmp_path / source.name
     exe = Path(sys.executable).with_name("paris-collector")
     unit.write_text(
-        UNIT.read_text().replace("/opt/paris-collector/.venv/bin/paris-collector", str(exe))
+        source.read_text().replace("/opt/paris-collector/.venv/bin/paris-collector", str(exe))
     )
     proc = subprocess.run(
         [analyze, "verify", str(unit)], capture_output=True, text=True, check=False
@@ -48,6 +50,16 @@ def test_unit_promises() -> None:
     assert settings["CapabilityBoundingSet"] == ""
     assert settings["ReadWritePaths"] == "/var/lib/paris-collector"
     assert "EnvironmentFile" in settings and "User" in settings
+
+
+def test_dashboard_unit_is_a_hardened_local_reader() -> None:
+    text = DASHBOARD_UNIT.read_text()
+    settings = dict(re.findall(r"^(\w+)=(.*)$", text, flags=re.M))
+    command = settings["ExecStart"].split()
+    assert command[1:3] == ["dashboard", "--host"] and command[3] == "127.0.0.1"
+    assert settings["User"] != "paris-collector"  # a reader runs apart from the writer
+    assert settings["ProtectSystem"] == "strict" and settings["NoNewPrivileges"] == "yes"
+    assert settings["ReadWritePaths"] == settings["WorkingDirectory"]
 
 
 @pytest.fixture
