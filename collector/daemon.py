@@ -34,9 +34,11 @@ from collector.aggregate import AggregationResult, AggregationRunner
 from collector.health import Health
 from collector.health import start as start_health
 from collector.http import HttpClient, make_session
-from collector.lease import AGGREGATIONS, REPORT, LeaseKeeper, lease_source, source_lease
+from collector.lake.service import Lake
+from collector.lease import AGGREGATIONS, LAKE, REPORT, LeaseKeeper, lease_source, source_lease
 from collector.logs import get_logger
 from collector.metrics import Metrics
+from collector.plugin import Aggregation, Source
 from collector.plugin_settings import PluginSettings
 from collector.recovery import drain
 from collector.registry import Registry
@@ -67,6 +69,7 @@ class Services:
         self.spool.on_quarantine = self.metrics.spool_quarantined.inc
         self.runners: dict[str, SourceRunner] = {}
         self.aggregators: dict[str, AggregationRunner] = {}
+        self.lake = Lake(app, self.store) if app.lake.enabled else None
         self.store_open = False
         self._stack = AsyncExitStack()
 
@@ -156,6 +159,8 @@ class Daemon:
         wanted = [source_lease(name) for name in services.runners]
         if services.aggregators:
             wanted += [AGGREGATIONS, REPORT]
+        if services.lake is not None:
+            wanted.append(LAKE)
         self.leases = LeaseKeeper(services.store, app.daemon_id, app.lease_duration, wanted)
         self._runs: dict[str, asyncio.Task[Any]] = {}  # source -> its run in flight
         self._lease_task: asyncio.Task[None] | None = None
@@ -281,6 +286,45 @@ class Daemon:
             points=sum(w.points for w in written),
         )
 
+    def _lake_inputs(self) -> tuple[list[Source], list[Aggregation]]:
+        """Every source's bronze (a disabled one may still have payloads), enabled analytics."""
+        registry = self.services.registry
+        sources = [found.plugin for _, found in sorted(registry.sources.items())]
+        runners = sorted(self.services.aggregators.items())
+        return sources, [runner.aggregation for _, runner in runners]
+
+    async def _flush_lake(self) -> None:
+        lake = self.services.lake
+        if lake is None or self.stop_event.is_set() or not await self.leases.hold(LAKE):
+            return
+        sources, aggregations = self._lake_inputs()
+        task = asyncio.ensure_future(lake.flush(sources, aggregations))
+        self.inflight.add(task)
+        try:
+            await asyncio.shield(task)
+        except asyncio.CancelledError:
+            self.outcomes["cancelled"] += 1
+        finally:
+            self.inflight.discard(task)
+
+    async def _maintain_lake(self) -> None:
+        lake = self.services.lake
+        if lake is None or self.stop_event.is_set() or not await self.leases.hold(LAKE):
+            return
+        sources, aggregations = self._lake_inputs()
+        try:
+            done = await asyncio.to_thread(lake.maintain, sources, aggregations)
+        except Exception as exc:
+            log.error("lake maintenance failed", error=f"{type(exc).__name__}: {exc}")
+            return
+        log.info(
+            "lake maintenance",
+            tables=len(done),
+            compacted_days=sum(r.compacted_days for r in done.values()),
+            expired_snapshots=sum(r.expired_snapshots for r in done.values()),
+            deleted_files=sum(r.deleted_files for r in done.values()),
+        )
+
     def _schedule(self, scheduler: AsyncIOScheduler) -> None:
         jitter = self.services.app.jitter
         now = datetime.now(UTC)
@@ -305,6 +349,19 @@ class Daemon:
         self._add(scheduler, self._heartbeat, self.beat_every, "heartbeat", now, [])
         self._add(scheduler, self._drain_spool, 15.0, "spool", now + timedelta(seconds=1), [])
         self._add(scheduler, self._purge, 6 * 3600.0, "purge", now + timedelta(minutes=5), [])
+        if self.services.lake is not None:
+            seconds = self.services.app.lake.interval
+            # The first flush waits for the first runs (and their aggregations) to land.
+            first = now + timedelta(seconds=min(300.0, seconds))
+            self._add(scheduler, self._flush_lake, seconds, "lake", first, [])
+            scheduler.add_job(
+                self._maintain_lake,
+                CronTrigger(hour=3, minute=40, timezone=PARIS),
+                id="lake:maintenance",
+                max_instances=1,
+                coalesce=True,
+                misfire_grace_time=3600,
+            )
         if self.services.aggregators:
             # After midnight in Paris, when yesterday's last points are in.
             scheduler.add_job(

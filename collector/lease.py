@@ -29,6 +29,7 @@ from collector.storage.base import Lease, StorageError, Store
 SOURCE_PREFIX = "source:"
 AGGREGATIONS = "aggregations"
 REPORT = "report"
+LAKE = "lake"
 # A lease held by another daemon is tried again this long after its expiry, so a little clock
 # jitter between the two daemons does not cost a whole beat.
 TAKEOVER_SLACK = 0.05

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from collector import keys
 from collector.ingest import ParseFailure, ingest, parse_failure_reject
+from collector.lake.cursor import rewind as rewind_lake
 from collector.logs import get_logger
 from collector.plugin_settings import PluginSettings
 from collector.registry import Registry
@@ -22,6 +23,8 @@ async def _replay_entry(
 ) -> int:
     source = registry.source(entry.source)
     await store.put_raw(entry.raw_key, gzip.compress(entry.payload, 6), entry.meta)
+    # Bronze got a payload dated before what the lake may have folded in already.
+    await rewind_lake(store, entry.source, entry.raw_key)
     written, stored = 0, False
     try:
         batch = await ingest(

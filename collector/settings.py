@@ -21,7 +21,15 @@ from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 from dotenv.parser import parse_stream
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     InitSettingsSource,
@@ -30,8 +38,9 @@ from pydantic_settings import (
 )
 
 PREFIX = "PARIS_"
-NESTED = ("SOURCES", "AGGREGATIONS")
-"""The settings set by parts (``PARIS_SOURCES__<NAME>__<FIELD>``), checked per plugin."""
+NESTED = ("SOURCES", "AGGREGATIONS", "LAKE")
+"""The settings set by parts (``PARIS_SOURCES__<NAME>__<FIELD>``, checked per plugin;
+``PARIS_LAKE__<FIELD>``, checked by :class:`LakeSettings`)."""
 OTHER_VARIABLES = frozenset(
     {"CONFIG", "API_KEY_REQUIRED", "API_MANIFEST", "DASHBOARD_TILES", "GOLDEN_UPDATE"}
 )
@@ -41,6 +50,33 @@ dashboard, the golden tests): not typos."""
 
 class SettingsError(Exception):
     """Bad settings; the message names each bad setting."""
+
+
+class LakeSettings(BaseModel):
+    """The lake (``PARIS_LAKE__<FIELD>``): every dataset's and analytic's history as Iceberg
+    tables, appended in batches from bronze and gold (docs/lake.md)."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    enabled: bool = True
+    interval: float = Field(
+        default=3600.0, ge=60, le=7 * 86_400, description="seconds between two lake writes"
+    )
+    retention_days: int | None = Field(
+        default=None, ge=1, le=36_500, description="days of history kept (none: everything)"
+    )
+    namespace: str = Field(
+        default="paris",
+        pattern=r"^[a-z][a-z0-9_]{0,99}$",
+        description="Iceberg namespace, the Glue database on AWS",
+    )
+    warehouse: str | None = Field(
+        default=None,
+        description="where the table files go (default: <data_dir>/lake, or s3://<bucket>/lake)",
+    )
+    max_payloads_per_commit: int = Field(
+        default=200, ge=1, le=100_000, description="raw payloads folded into one table commit"
+    )
 
 
 class Settings(BaseSettings):
@@ -92,6 +128,9 @@ class Settings(BaseSettings):
     plugin_dir: Path | None = None
     sources: dict[str, dict[str, Any]] = Field(default_factory=dict)
     aggregations: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+    # Lake
+    lake: LakeSettings = Field(default_factory=LakeSettings)
 
     # Daemon
     jitter: float = Field(default=0.1, ge=0, le=1, description="fraction of an interval")
