@@ -130,6 +130,9 @@ def _number(value: Any) -> float | None:
 
 def _column(values: list[Any], kind: pa.DataType) -> pa.Array:
     if pa.types.is_timestamp(kind):
+        if all(v is None or isinstance(v, str) for v in values):
+            # ISO 8601 text (what records serialise to): parsed by Arrow in C, offsets honoured.
+            return pa.array(values, type=pa.string()).cast(kind)
         return pa.array([_timestamp(v) for v in values], type=kind)
     if kind == pa.date32():
         return pa.array([_date(v) for v in values], type=kind)

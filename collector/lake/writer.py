@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -112,6 +112,13 @@ class LakeWriter:
         report = FlushReport()
         name = state_name(source.name)
         state = dict(await self.store.get_state(name))
+        specs = dataset_specs(source)
+        if state.get("cursor") and not await asyncio.to_thread(self._all_exist, specs.values()):
+            # A table was dropped (or the lake deleted to rebuild it): fold everything again.
+            log.warning(
+                "lake table missing: folding all of the source's bronze again", source=source.name
+            )
+            state = {}
         start = state.get("rewind") or state.get("cursor")
         since = keys.raw_key_time(str(start)) if start else None
         todo = await bronze_keys(self.store, source.name, since, None)
@@ -119,7 +126,6 @@ class LakeWriter:
             todo = [k for k in todo if k >= str(state["rewind"])]
         elif start:
             todo = [k for k in todo if k > str(start)]
-        specs = dataset_specs(source)
         for chunk_start in range(0, len(todo), self.max_payloads):
             chunk = todo[chunk_start : chunk_start + self.max_payloads]
             rows = await self._parse(source, chunk, report)
@@ -139,6 +145,9 @@ class LakeWriter:
         if not todo and state.pop("rewind", None) is not None:
             await self.store.put_state(name, state)
         return report
+
+    def _all_exist(self, specs: Iterable[TableSpec]) -> bool:
+        return all(self.catalog.table_exists(f"{self.namespace}.{s.name}") for s in specs)
 
     async def _parse(
         self, source: Source, chunk: Sequence[str], report: FlushReport
@@ -178,14 +187,16 @@ class LakeWriter:
         cursors: dict[str, Any] = dict(state.get("cursors", {}))
         now = self.clock()
         for aggregation in aggregations:
+            spec = gold_spec(aggregation)
             since = cursors.get(aggregation.name)
+            if since and not await asyncio.to_thread(self._all_exist, [spec]):
+                since = None  # its table was dropped: all of its gold again
             begin = (
                 keys.ts(keys.parse_ts(since) - GOLD_OVERLAP) if since else "0000-01-01T00:00:00Z"
             )
             points = await self.store.read_gold(aggregation.name, begin, keys.ts(now))
             if not points:
                 continue
-            spec = gold_spec(aggregation)
             items = [
                 {
                     **dict(p.data),

@@ -288,3 +288,16 @@ def test_the_lake_on_s3_and_glue(
     s3 = boto3.client("s3", endpoint_url=aws_endpoint, region_name="eu-west-3")
     listed = s3.list_objects_v2(Bucket="paris-lake-test", Prefix="lake/")
     assert any(o["Key"].endswith(".parquet") for o in listed.get("Contents", []))
+
+
+def test_a_deleted_lake_is_rebuilt_from_bronze(lake_platform: Settings) -> None:
+    import shutil
+
+    settings = lake_platform
+    assert main(["once", *SOURCES]) == 0
+    assert _flush(settings).ok
+    before = sorted(_lake(settings, "traffic"))
+    shutil.rmtree(settings.data_dir / "lake")  # the operator's way to rebuild it
+    assert _flush(settings).ok
+    assert sorted(_lake(settings, "traffic")) == before
+    _assert_exactly_silver(settings)
