@@ -1,17 +1,22 @@
-"""Commands of the lake: ``sql``, and the flush that one-shot commands run before they exit."""
+"""Commands of the lake: ``sql``, ``backfill``, and the flush one-shot commands run at exit."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
+import time
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from collector.cli import Context
     from collector.lake.service import LakeFlush
     from collector.plugin import Source
     from collector.storage.base import Store
+
+LAKE_FLUSH_LEASE_S = 3600.0
+"""How long a one-shot command holds the lake's lease while it flushes (released at once)."""
 
 SQL_EPILOG = """\
 Tables are named after the datasets ('.' becomes '_': traffic, traffic_arcs, parking,
@@ -63,9 +68,25 @@ async def flush_before_exit(ctx: Context, store: Store, sources: Iterable[Source
     if not ctx.app.lake.enabled:
         return 0
     from collector.lake.service import Lake
+    from collector.lease import LAKE
 
+    # One lake writer at a time: a daemon on the same storage may hold the lake's lease.
+    now_ms = int(time.time() * 1000)
+    holder = f"{ctx.app.daemon_id}:cli"
+    lease = await store.acquire_lease(
+        LAKE, holder, now_ms=now_ms, duration_ms=int(LAKE_FLUSH_LEASE_S * 1000)
+    )
+    if lease.holder != holder:
+        print(
+            f"lake: not flushed here, {lease.holder} writes it (within PARIS_LAKE__INTERVAL)",
+            file=sys.stderr,
+        )
+        return 0
     aggregations = [ctx.registry.aggregation(n) for n in ctx.plugins.enabled_aggregations()]
-    result: LakeFlush = await Lake(ctx.app, store).flush(list(sources), aggregations)
+    try:
+        result: LakeFlush = await Lake(ctx.app, store).flush(list(sources), aggregations)
+    finally:
+        await store.release_lease(LAKE, holder)
     for name, error in sorted(result.failures.items()):
         print(f"lake: {name} not written: {error}", file=sys.stderr)
     for report in result.reports.values():
@@ -73,3 +94,80 @@ async def flush_before_exit(ctx: Context, store: Store, sources: Iterable[Source
             print(f"lake: {error}", file=sys.stderr)
     return 0 if result.ok else 1
 
+
+def add_backfill_arguments(p: argparse.ArgumentParser, parse_time: Any) -> None:
+    p.add_argument("source", metavar="SOURCE", help="a source that can backfill (traffic)")
+    p.add_argument("--since", type=parse_time, required=True, help="first hour (UTC if naive)")
+    p.add_argument("--until", type=parse_time, help="end, excluded (default: now)")
+    p.add_argument(
+        "--slice-hours",
+        type=float,
+        default=None,
+        help="hours asked per request (default: the source's, a day for traffic)",
+    )
+
+
+def cmd_backfill(ctx: Context, args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime, timedelta
+
+    from tqdm import tqdm
+
+    from collector.backfill import BackfillError, backfill, slices
+    from collector.cli import EXIT_FAILED, CliError, _checked
+    from collector.http import HttpClient, make_session
+    from collector.storage import make_store
+
+    source = ctx.registry.source(args.source)
+    if source.backfill is None:
+        able = [n for n, f in sorted(ctx.registry.sources.items()) if f.plugin.backfill]
+        raise CliError(
+            f"source {source.name} cannot backfill (sources that can: {', '.join(able) or 'none'})"
+        )
+    until = args.until or datetime.now(UTC)
+    if args.since >= until:
+        raise CliError(
+            f"--since {args.since.isoformat()} is not before --until {until.isoformat()}"
+        )
+    if args.slice_hours is not None and not 0 < args.slice_hours <= 24 * 31:
+        raise CliError("--slice-hours must be more than 0 and at most 744")
+    step = timedelta(hours=args.slice_hours) if args.slice_hours else source.backfill_slice
+    settings = ctx.plugins.sources[source.name]
+    total = len(slices(args.since, until, step))
+
+    async def main() -> int:
+        async with make_store(ctx.app) as store, make_session(ctx.app.contact) as session:
+            await _checked(store)
+            http = HttpClient(
+                session,
+                timeout=ctx.app.http_timeout,
+                retries=ctx.app.http_retries,
+                backoff=ctx.app.http_backoff,
+                max_body_bytes=settings.max_body_bytes,
+            )
+            with tqdm(total=total, unit="slice", file=sys.stderr, disable=None) as bar:
+                try:
+                    report = await backfill(
+                        store,
+                        source,
+                        settings,
+                        ctx.app,
+                        http,
+                        since=args.since,
+                        until=until,
+                        step=step,
+                        progress=bar.update,
+                    )
+                except BackfillError as exc:
+                    print(f"paris-collector: backfill stopped: {exc}", file=sys.stderr)
+                    print("  what is stored stays; the same command resumes", file=sys.stderr)
+                    await flush_before_exit(ctx, store, [source])
+                    return EXIT_FAILED
+            print(
+                f"backfilled {source.name}: {report.slices} slices ({report.skipped} already"
+                f" stored), {report.payloads} payloads, {report.records} records,"
+                f" {report.written} in silver, {report.older} older than its retention"
+                f" (bronze and lake only), {report.invalid} set aside"
+            )
+            return await flush_before_exit(ctx, store, [source])
+
+    return asyncio.run(main())

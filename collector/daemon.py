@@ -298,7 +298,9 @@ class Daemon:
         if lake is None or self.stop_event.is_set() or not await self.leases.hold(LAKE):
             return
         sources, aggregations = self._lake_inputs()
-        task = asyncio.ensure_future(lake.flush(sources, aggregations))
+        # A run may still be writing bronze until its deadline: leave its keys for next time.
+        settle = {name: r.deadline + 60.0 for name, r in self.services.runners.items()}
+        task = asyncio.ensure_future(lake.flush(sources, aggregations, settle=settle))
         self.inflight.add(task)
         try:
             await asyncio.shield(task)

@@ -12,9 +12,18 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, ClassVar
+from functools import cache
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+)
 
 from collector.keys import ts
 
@@ -63,7 +72,9 @@ class Record(BaseModel):
     @classmethod
     def _to_utc(cls, value: datetime) -> datetime:
         # Keys compare as strings: every timestamp is normalised to whole seconds in UTC.
-        moment = to_utc(value)
+        # Runs on every record: a value already in whole UTC seconds (what a parser that
+        # caches its timestamps hands over) skips the conversion.
+        moment = value if value.tzinfo is UTC and not value.microsecond else to_utc(value)
         if moment < cls.observed_since:
             raise ValueError(f"{ts(moment)} is before {ts(cls.observed_since)}")
         ahead = moment - datetime.now(UTC)
@@ -73,6 +84,9 @@ class Record(BaseModel):
                 f"(at most {_span(cls.observed_ahead)} allowed)"
             )
         return moment
+
+
+R = TypeVar("R", bound=Record)
 
 
 def to_utc(value: datetime) -> datetime:
@@ -101,7 +115,7 @@ class Invalid:
     entity_id: str | None = None
 
 
-def validate(model: type[Record], data: Mapping[str, Any]) -> Record | Invalid:
+def validate(model: type[R], data: Mapping[str, Any]) -> R | Invalid:
     """Build ``model`` from ``data``, or return an :class:`Invalid` naming the bad fields."""
     try:
         return model.model_validate(data)
@@ -120,6 +134,34 @@ def validate(model: type[Record], data: Mapping[str, Any]) -> Record | Invalid:
         data=dict(data) if isinstance(data, Mapping) else data,
         entity_id=str(entity) if entity else None,
     )
+
+
+def validate_many(model: type[R], rows: Sequence[Any]) -> list[R | Invalid]:
+    """:func:`validate` of each of ``rows``, in order, in one pydantic call when all are valid.
+
+    One call for the whole payload saves the per-record call overhead (a traffic hour is
+    ~3,000 records). When some rows are bad, each bad one is validated alone for its reason,
+    exactly as :func:`validate` gives it, and the others again in one call.
+    """
+    adapter = _list_adapter(model)
+    try:
+        return list(adapter.validate_python(rows))
+    except ValidationError as exc:
+        bad = {err["loc"][0] for err in exc.errors() if err["loc"]}
+    except (ArithmeticError, TypeError, ValueError):
+        bad = set()  # raised by a plugin's own validator outside pydantic: which row is unknown
+    if bad:
+        try:
+            good = iter(adapter.validate_python([r for i, r in enumerate(rows) if i not in bad]))
+            return [validate(model, r) if i in bad else next(good) for i, r in enumerate(rows)]
+        except (ValidationError, ArithmeticError, TypeError, ValueError):
+            pass  # a validator that is not a pure function of its row (the clock): one by one
+    return [validate(model, row) for row in rows]
+
+
+@cache
+def _list_adapter(model: type[R]) -> TypeAdapter[list[R]]:
+    return TypeAdapter(list[model])  # type: ignore[valid-type]
 
 
 class SourceError(Exception):
@@ -230,6 +272,12 @@ class Source:
     attribution: str = ""
     disabled_reason: Callable[[Settings, Any], str | None] | None = None
     """Return why the source cannot run with these settings (e.g. a missing token)."""
+    backfill: Callable[[FetchContext, datetime, datetime], Awaitable[Fetched | None]] | None = None
+    """Fetch what the publisher holds for the slice ``[start, end)``, as a payload ``parse``
+    reads (``paris-collector backfill``); ``None``: the source cannot backfill. It must leave
+    the live cursor alone: ``Fetched.state`` is ignored."""
+    backfill_slice: timedelta = timedelta(days=1)
+    """How much history one backfill request asks for."""
 
     def datasets(self) -> tuple[str, ...]:
         return tuple(dataset_name(self.name, model) for model in self.records)

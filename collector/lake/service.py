@@ -9,9 +9,9 @@ they were for the next one; the collection never waits for it.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from collector.logs import get_logger
@@ -81,9 +81,14 @@ class Lake:
         sources: Iterable[Source],
         aggregations: Iterable[Aggregation] = (),
         *,
+        settle: Mapping[str, float] | None = None,
         progress: Callable[[int], None] | None = None,
     ) -> LakeFlush:
-        """Fold what bronze and gold received since the cursors; never raises."""
+        """Fold what bronze and gold received since the cursors; never raises.
+
+        ``settle``: per source, seconds a run of it may still be writing (the daemon's
+        runners' deadlines); a one-shot command that has finished its runs passes none.
+        """
         result = LakeFlush()
         try:
             writer = await asyncio.to_thread(self.writer)
@@ -93,7 +98,8 @@ class Lake:
             return result
         for source in sources:
             try:
-                report = await writer.flush_source(source, progress=progress)
+                wait = timedelta(seconds=(settle or {}).get(source.name, 0.0))
+                report = await writer.flush_source(source, settle=wait, progress=progress)
             except Exception as exc:
                 result.failures[source.name] = f"{type(exc).__name__}: {exc}"
                 log.error(

@@ -106,9 +106,18 @@ class LakeWriter:
         self.clock = clock
 
     async def flush_source(
-        self, source: Source, *, progress: Callable[[int], None] | None = None
+        self,
+        source: Source,
+        *,
+        settle: timedelta = timedelta(0),
+        progress: Callable[[int], None] | None = None,
     ) -> FlushReport:
-        """Fold every bronze payload of ``source`` after the cursor into its tables."""
+        """Fold every bronze payload of ``source`` after the cursor into its tables.
+
+        Only payloads fetched ``settle`` ago or earlier: a bronze key carries its run's start
+        time, and a run still in flight may write a key older than one already listed. With
+        ``settle`` longer than a run may last, the cursor never passes a key not yet written.
+        """
         report = FlushReport()
         name = state_name(source.name)
         state = dict(await self.store.get_state(name))
@@ -121,7 +130,7 @@ class LakeWriter:
             state = {}
         start = state.get("rewind") or state.get("cursor")
         since = keys.raw_key_time(str(start)) if start else None
-        todo = await bronze_keys(self.store, source.name, since, None)
+        todo = await bronze_keys(self.store, source.name, since, self.clock() - settle)
         if state.get("rewind"):
             todo = [k for k in todo if k >= str(state["rewind"])]
         elif start:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from collector.plugin import Source
+from sources.traffic.backfill import backfill
 from sources.traffic.fetch import fetch
 from sources.traffic.parse import parse
 from sources.traffic.records import Arc, TrafficCount
@@ -20,4 +21,6 @@ SOURCE = Source(
     settings=TrafficSettings,
     licence="ODbL",
     attribution="Ville de Paris — Direction de la Voirie et des Déplacements",
+    backfill=backfill,
+    backfill_slice=timedelta(days=1),
 )
