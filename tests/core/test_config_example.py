@@ -22,3 +22,4 @@ def test_example_config_loads_and_names_only_real_plugins(
     plugins = resolve(discover(), app)
     assert set(app.sources) <= set(plugins.sources)
     assert plugins.sources["traffic"].interval == 3600
+    assert app.lake.enabled and app.lake.interval == 3600 and app.lake.namespace == "paris"
