@@ -21,7 +21,7 @@ LAKE_FLUSH_LEASE_S = 3600.0
 SQL_EPILOG = """\
 Tables are named after the datasets ('.' becomes '_': traffic, traffic_arcs, parking,
 departures, velib) and the analytics (traffic_congestion_index, ...); times are UTC.
-Example: paris-collector sql "SELECT date_trunc('day', observed_at) AS day, avg(k)
+Example: paris-collector sql "SELECT date_trunc('day', observed_at) AS day, avg(occupancy_k)
 FROM traffic GROUP BY 1 ORDER BY 1"
 """
 
