@@ -29,7 +29,7 @@ class CarPark(BaseModel):
     """Which car park a line is about."""
 
     entity_id: str = Field(description="the Paris car park id")
-    name: str | None
+    name: str | None = Field(description="car park name, as published")
     arrondissement: int | None = Field(description="1-20; null outside Paris or unknown")
     zone: str = Field(description='"Paris 12e", "outside Paris" or "unknown"')
 

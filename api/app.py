@@ -5,7 +5,10 @@ from chalicelib import (
     aggregations,
     datasets,
     departures,
+    docs,
+    fallback,
     health,
+    index,
     openapi,
     parkings,
     source_status,
@@ -16,7 +19,9 @@ from chalicelib.web import BINARY_TYPES, accept_any
 app = Chalice(app_name="paris-api")
 app.api.binary_types = list(BINARY_TYPES)
 app.register_middleware(accept_any, "http")
+app.register_middleware(fallback.chalice_errors, "http")
 for blueprint in (
+    index.bp,
     parkings.bp,
     traffic.bp,
     departures.bp,
@@ -25,5 +30,7 @@ for blueprint in (
     source_status.bp,
     health.bp,
     openapi.bp,
+    docs.bp,
 ):
     app.register_blueprint(blueprint)
+fallback.register(app)  # last: it answers what the routes above do not

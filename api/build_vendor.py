@@ -14,11 +14,12 @@
   ``aggregations`` packages themselves stay out: importing a source plugin imports its fetcher
   and parser, and with them aiohttp, shapely and numpy;
 - the third-party packages the API imports, copied from this environment's site-packages:
-  pydantic, pydantic-core, pydantic-settings, orjson, python-dotenv and their small
-  dependencies. The list is measured, not written down: a child interpreter imports the app the
-  way Lambda will (plugin packages blocked) and every distribution it loads is copied, except
-  what the Lambda runtime provides (boto3, botocore and their dependencies) and Chalice (whose
-  runtime ``chalice package`` adds itself).
+  pydantic, pydantic-core, pydantic-settings, orjson, python-dotenv, swagger-ui-bundle and
+  their small dependencies. The list is measured, not written down: a child interpreter imports
+  the app the way Lambda will (plugin packages blocked) and every distribution it loads is
+  copied, except what the Lambda runtime provides (boto3, botocore and their dependencies) and
+  Chalice (whose runtime ``chalice package`` adds itself). Of swagger-ui-bundle only the files
+  the docs page serves are copied (``chalicelib/swagger_assets.py``), not its source maps.
 
 Compiled packages must fit the Lambda runtime, which is the Python that runs ``chalice``
 (3.11 here: Amazon Linux 2, glibc 2.26; 3.12 and later: Amazon Linux 2023, glibc 2.34) on
@@ -38,7 +39,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from pathlib import Path
+from collections.abc import Callable
+from pathlib import Path, PurePath
 
 API_DIR = Path(__file__).resolve().parent
 ROOT = API_DIR.parent
@@ -66,11 +68,12 @@ sys.meta_path.insert(0, NoPlugins())
 sys.path.insert(0, sys.argv[1])
 import app
 import collector.storage.dynamo_reader, collector.storage.local
-from chalicelib import context, openapi
+from chalicelib import context, openapi, swagger_assets
 from collector.settings import Settings
 context.configure(Settings(_env_file=None))
 context.catalog()
 openapi.document()
+swagger_assets.folder()
 print(json.dumps(sorted({m.split(".")[0] for m in sys.modules})))
 """
 
@@ -140,11 +143,23 @@ def distributions(modules: list[str]) -> list[md.Distribution]:
     return [md.distribution(name) for name in sorted(names, key=str.lower)]
 
 
+def wanted(dist: md.Distribution) -> Callable[[PurePath], bool]:
+    """Which files of a distribution the bundle needs (all, but for the Swagger UI assets)."""
+    if dist.metadata["Name"].lower().replace("_", "-") == "swagger-ui-bundle":
+        from chalicelib.swagger_assets import vendored
+
+        return vendored
+    return lambda path: True
+
+
 def copy_distribution(dist: md.Distribution, out: Path) -> int:
     copied = 0
+    keep = wanted(dist)
     for file in dist.files or []:
         parts = file.parts
         if parts[0] == ".." or "__pycache__" in parts or file.suffix == ".pyc":
+            continue
+        if not keep(PurePath(*parts)):
             continue
         source = Path(str(dist.locate_file(file)))
         if not source.is_file():

@@ -6,6 +6,10 @@ thread per connection. A request borrows a storage reader from the small pool of
 however many connections come and go. Settings come from the usual ``PARIS_*`` environment,
 ``.env`` and ``--config`` file.
 
+Two things it does as API Gateway does and Chalice's server does not: a greedy route
+(``/{proxy+}``) matches a path of any depth, so an unknown path gets the API's own 404 rather
+than Chalice's 403; and a HEAD answer is sent without its body.
+
     python -m api.serve [--host 127.0.0.1] [--port 8000] [--config FILE] [--log-level L]
 """
 
@@ -16,11 +20,12 @@ import importlib.util
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, urlsplit
 
 if TYPE_CHECKING:
     from chalice.app import Chalice
     from chalice.config import Config
-    from chalice.local import LocalDevServer
+    from chalice.local import LocalDevServer, LocalGateway
 
     from collector.settings import Settings
 
@@ -52,8 +57,41 @@ def load_app() -> Chalice:
     return _app
 
 
+def make_gateway(app: Chalice, config: Config) -> LocalGateway:
+    """Chalice's local API Gateway, with greedy routes matched at any depth as API Gateway does
+    (Chalice's matcher takes ``{proxy+}`` for one path segment only)."""
+    from chalice.local import LambdaEventConverter, LocalGateway, MatchResult, RouteMatcher
+
+    class GreedyRouteMatcher(RouteMatcher):
+        def match_route(self, url: str) -> MatchResult:
+            try:
+                return super().match_route(url)
+            except ValueError:
+                parsed = urlsplit(url)
+                path = parsed.path.rstrip("/") or "/"
+                for route in self.route_urls:
+                    prefix, _, last = route.rpartition("/")
+                    if (
+                        last.startswith("{")
+                        and last.endswith("+}")
+                        and (path.startswith(prefix + "/") and len(path) > len(prefix) + 1)
+                    ):
+                        rest = path[len(prefix) + 1 :]
+                        query = parse_qs(parsed.query, keep_blank_values=True)
+                        return MatchResult(route, {last[1:-1]: rest}, query)
+                raise
+
+    gateway = LocalGateway(app, config)
+    gateway.event_converter = LambdaEventConverter(
+        GreedyRouteMatcher(list(app.routes)), app.api.binary_types
+    )
+    return gateway
+
+
 def make_server(host: str, port: int, settings: Settings | None = None) -> LocalDevServer:
     """A server bound to ``host:port`` (port 0: any free port, see ``server.server_address``)."""
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
     from chalice.config import Config
     from chalice.local import (
         ChaliceRequestHandler,
@@ -69,11 +107,37 @@ def make_server(host: str, port: int, settings: Settings | None = None) -> Local
     class Handler(ChaliceRequestHandler):
         timeout = KEEP_ALIVE_S
 
+        def __init__(
+            self,
+            request: Any,
+            client_address: Any,
+            server: HTTPServer,
+            app_object: Chalice,
+            config: Config,
+        ) -> None:
+            # What ChaliceRequestHandler.__init__ does, with the greedy-aware gateway (the
+            # base class answers the request inside __init__, so it must be set first).
+            self.local_gateway = make_gateway(app_object, config)
+            BaseHTTPRequestHandler.__init__(self, request, client_address, server)
+
         def handle_one_request(self) -> None:
             try:
                 super().handle_one_request()
             finally:
                 context.release()
+
+        def _send_http_response_with_body(
+            self, code: int, headers: dict[str, Any], body: str | bytes
+        ) -> None:
+            if self.command != "HEAD":
+                super()._send_http_response_with_body(code, headers, body)
+                return
+            # Chalice's server would write the (empty) body's length, then the body: a HEAD
+            # answer keeps the GET's Content-Length, set by the app, and sends nothing.
+            self.send_response(code)
+            self.send_header("Content-Type", headers.pop("Content-Type", "application/json"))
+            headers.setdefault("Content-Length", "0")
+            self._send_headers(headers)
 
     class Server(ThreadedHTTPServer):
         request_queue_size = LISTEN_BACKLOG
@@ -97,11 +161,10 @@ def warm_up(app: Chalice, config: Config) -> None:
     the first clients wait, it was the whole p99 of a burst. Whatever fails here fails again,
     answered and logged, on the request that meets it.
     """
-    from chalice.local import LocalGateway
     from chalicelib import context
 
     try:
-        LocalGateway(app, config).handle_request(
+        make_gateway(app, config).handle_request(
             method="GET", path="/health", headers={}, body=None
         )
     except Exception:  # see above: each request reports it
@@ -114,10 +177,15 @@ def serve(host: str = "127.0.0.1", port: int = 8000, settings: Settings | None =
     """Serve until Ctrl-C or SIGTERM; returns the exit code."""
     import signal
 
-    server = make_server(host, port, settings)
+    try:
+        server = make_server(host, port, settings)
+    except OSError as exc:  # the port was free when `paris-collector api` checked it
+        print(f"paris-api: cannot listen on {host}:{port}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
     bound_host, bound_port = server.server.server_address[:2]
     print(
-        f"Paris API on http://{bound_host}:{bound_port}/ (documentation: /openapi.json)", flush=True
+        f"Paris API on http://{bound_host}:{bound_port}/ (documentation: /docs, /openapi.json)",
+        flush=True,
     )
 
     def stop(signum: int, frame: Any) -> None:

@@ -23,6 +23,8 @@ LIBRARIES = (
     "chalice",
     "dlt",
     "duckdb",
+    "pyarrow",
+    "pyiceberg",
 )
 
 

@@ -1,4 +1,5 @@
-"""5. Storage efficiency: DynamoDB requests per 1,000 items, bronze bytes per day of traffic.
+"""5. Storage efficiency: DynamoDB requests per 1,000 items, bronze bytes per day of traffic,
+DynamoDB writes per day per source before and after the unchanged-record skip (bench/writes.py).
 
 DynamoDB: counted by botocore event hooks during benchmark 1's ingest of the hour on the moto
 server (every HTTP request, retries included; items in each write). Bronze: a day of traffic
@@ -11,6 +12,7 @@ from __future__ import annotations
 import gzip
 from pathlib import Path
 
+from bench import writes
 from bench.common import LAST_HOUR, Env, Section, hours_before, kib, ratio
 from bench.payloads import full_export
 from bench.services import services, source_options
@@ -86,6 +88,7 @@ async def run(env: Env) -> Section:
         ratio(body + meta, zipped),
         None,
     )
+    await writes.measure(env, section)
     note = f"{hours} hourly runs" + (" scaled to 24 h (--quick)" if hours != 24 else "")
     bad = [s for s in statuses if s != "ok"]
     section.notes.append(

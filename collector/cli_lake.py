@@ -19,11 +19,11 @@ LAKE_FLUSH_LEASE_S = 3600.0
 """How long a one-shot command holds the lake's lease while it flushes (released at once)."""
 
 SQL_EPILOG = """\
-Tables are named after the datasets ('.' becomes '_': traffic, traffic_arcs, parking,
-departures, velib) and the analytics (traffic_congestion_index, ...); times are UTC.
-Example: paris-collector sql "SELECT date_trunc('day', observed_at) AS day, avg(occupancy_k)
-FROM traffic GROUP BY 1 ORDER BY 1"
-"""
+Tables: one per dataset ('.' becomes '_': traffic, traffic_arcs, parking,
+departures, velib) and one per analytic; times are UTC. Example:
+paris-collector sql "SELECT date_trunc('month', observed_at) AS month,
+avg(occupancy_k) AS k FROM traffic GROUP BY 1 ORDER BY 1"
+More in docs/lake.md."""
 
 
 def add_sql_arguments(p: argparse.ArgumentParser) -> None:
@@ -32,10 +32,9 @@ def add_sql_arguments(p: argparse.ArgumentParser) -> None:
         "--format",
         choices=["table", "csv", "json"],
         default="table",
-        help="output: aligned text, CSV, or a JSON array of objects (default: table)",
+        help="output: aligned text, CSV, or a JSON array of objects",
     )
     p.epilog = SQL_EPILOG
-    p.formatter_class = argparse.RawDescriptionHelpFormatter
 
 
 def cmd_sql(ctx: Context, args: argparse.Namespace) -> int:
@@ -98,7 +97,7 @@ async def flush_before_exit(ctx: Context, store: Store, sources: Iterable[Source
 def add_backfill_arguments(p: argparse.ArgumentParser, parse_time: Any) -> None:
     p.add_argument("source", metavar="SOURCE", help="a source that can backfill (traffic)")
     p.add_argument("--since", type=parse_time, required=True, help="first hour (UTC if naive)")
-    p.add_argument("--until", type=parse_time, help="end, excluded (default: now)")
+    p.add_argument("--until", type=parse_time, help="the last hour (UTC if naive; default: now)")
     p.add_argument(
         "--slice-hours",
         type=float,

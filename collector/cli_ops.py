@@ -63,7 +63,7 @@ def status_rows(ctx: Context, states: dict[str, dict[str, Any]], now: datetime) 
 
 
 def cmd_status(ctx: Context, args: argparse.Namespace) -> int:
-    from collector.cli import CliError
+    from collector.cli import storage_error
 
     now = datetime.now(UTC)
     leases: list[Any] = []
@@ -74,14 +74,16 @@ def cmd_status(ctx: Context, args: argparse.Namespace) -> int:
             leases.extend(await store.list_leases())
             return {name: await store.get_state(name) for name in ctx.registry.sources}
 
-    from collector.storage import StorageError
+    from collector.storage.base import StorageError, StoreMissing
 
     try:
         found = asyncio.run(states())
         storage_line = f"storage: {ctx.app.storage}, reachable"
     except StorageError as exc:
-        if args.json:
-            raise CliError(f"storage unreachable: {exc}", 3) from None
+        # Unreachable, the text still shows the local spool and lock; a store that was never
+        # made has nothing to show, and "never run" rows would mislead.
+        if args.json or isinstance(exc, StoreMissing):
+            raise storage_error(exc) from None
         found, storage_line = {}, f"storage: {ctx.app.storage}, UNREACHABLE: {exc}"
     spool = Spool(ctx.app.spool_dir, ctx.app.spool_max_bytes, writer=False)
     quarantined = spool.quarantine_count()
@@ -120,11 +122,11 @@ def _exit_code(states: dict[str, dict[str, Any]]) -> int:
 
 
 def cmd_dlq(ctx: Context, args: argparse.Namespace) -> int:
-    if args.source is not None:
-        ctx.registry.source(args.source)  # an unknown name: exit 2, the known ones listed
+    from collector.cli import _checked
 
     async def main() -> int:
         async with make_store(ctx.app) as store:
+            await _checked(store)  # a missing table is named, not a failed query
             rejects = await store.list_rejects(args.source)
             if args.action == "list":
                 for r in rejects:

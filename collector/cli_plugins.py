@@ -85,7 +85,22 @@ def report(outcomes: list[Outcome], registry: Registry) -> Iterator[str]:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("names", nargs="*", metavar="NAME", help="sources or aggregations")
+    parser.add_argument(
+        "names", nargs="*", metavar="NAME", help="sources or aggregations (default: all)"
+    )
+
+
+def known_names(config: str | None) -> dict[str, list[str]] | None:
+    """The discovered sources and aggregations by kind, for ``--help``; None when settings or
+    discovery fail (``check`` is the command that says why, not a help page)."""
+    from collector.registry import discover
+    from collector.settings import load_settings
+
+    try:
+        registry = discover(load_settings(config).plugin_dir)
+    except Exception:
+        return None
+    return {"sources": sorted(registry.sources), "aggregations": sorted(registry.aggregations)}
 
 
 def cmd_test_plugins(ctx: Context, args: argparse.Namespace) -> int:

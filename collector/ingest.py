@@ -10,8 +10,14 @@ import asyncio
 import gc
 import threading
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import cache
+from typing import Any
+
+import orjson
+from pydantic import TypeAdapter
 
 from collector import keys
 from collector.plugin import Invalid, Notice, Record, Source, dataset_name
@@ -33,10 +39,22 @@ class Batch:
     notices: dict[str, str] = field(default_factory=dict)
     records: int = 0
     freshness: str | None = None
+    written: dict[str, int] = field(default_factory=dict)
+    """Rows written per dataset, once :func:`write_batch` ran."""
+    unchanged: dict[str, int] = field(default_factory=dict)
+    """Rows per dataset not written because silver already held them, identical."""
 
     @property
     def valid(self) -> int:
         return sum(len(rows) for rows in self.rows.values())
+
+    @property
+    def written_total(self) -> int:
+        return sum(self.written.values())
+
+    @property
+    def unchanged_total(self) -> int:
+        return sum(self.unchanged.values())
 
 
 class _GcPause:
@@ -83,10 +101,13 @@ def _build_batch(source: Source, payload: bytes, raw_key: str, now: datetime) ->
         raise ParseFailure(f"{type(exc).__name__}: {exc}") from exc
     declared = {model: dataset_name(source.name, model) for model in source.records}
     at = keys.ts(now)
-    by_key: dict[str, dict[tuple[str, str], Row]] = defaultdict(dict)
     notices = [item for item in everything if isinstance(item, Notice)]
     parsed = [item for item in everything if not isinstance(item, Notice)]
     batch = Batch(records=len(parsed), notices={n.key: n.message for n in notices})
+    dumped = _dump_all(
+        item for item in parsed if isinstance(item, Record) and type(item) in declared
+    )
+    by_key: dict[str, dict[tuple[str, str], Row]] = defaultdict(dict)
     main = source.name
     # The same few observation times repeat on every row (an hour of traffic is one): format
     # each once. strftime was ~12% of an hour's build_batch (docs/benchmarks.md).
@@ -100,19 +121,22 @@ def _build_batch(source: Source, payload: bytes, raw_key: str, now: datetime) ->
             reason = f"parse yielded an undeclared type {type(item).__name__}"
             batch.rejects.append(Reject(source.name, raw_key, index, reason, repr(item), at))
             continue
+        serialised = dumped[id(item)]
         try:
+            if isinstance(serialised, Exception):
+                raise serialised
             observed = stamps.get(item.observed_at)
             if observed is None:
                 observed = stamps[item.observed_at] = keys.ts(item.observed_at)
-            data = item.model_dump(mode="json")
         except (ArithmeticError, TypeError, ValueError) as exc:
             # A value the model accepted but cannot serialise: this record only is set aside.
             reason = f"record not serialisable: {type(exc).__name__}: {exc}"
             batch.rejects.append(Reject(source.name, raw_key, index, reason, repr(item), at))
             continue
+        data, text = serialised
         # The same key twice in one payload: the later row wins, as an upsert would.
         by_key[dataset][(item.entity_id, observed)] = Row(
-            dataset, item.entity_id, observed, data, raw_key
+            dataset, item.entity_id, observed, data, raw_key, text
         )
         batch.history[dataset] = type(item).history
         ttl = type(item).latest_ttl
@@ -123,24 +147,69 @@ def _build_batch(source: Source, payload: bytes, raw_key: str, now: datetime) ->
     return batch
 
 
+Serialised = tuple[dict[str, Any], str] | Exception
+
+
+def _dump_all(records: Iterable[Record]) -> dict[int, Serialised]:
+    """Each record's JSON data and its JSON text, by ``id``: one pydantic call per record type.
+
+    The text is made once here and reused by both the history and the latest view (and by the
+    unchanged-content check); dumping a payload in one call instead of one per record halves
+    the serialisation time of a traffic hour (docs/benchmarks.md).
+    """
+    by_type: dict[type[Record], list[Record]] = defaultdict(list)
+    for record in records:
+        by_type[type(record)].append(record)
+    out: dict[int, Serialised] = {}
+    for model, group in by_type.items():
+        try:
+            values = _dump_adapter(model).dump_python(group, mode="json")
+        except (ArithmeticError, TypeError, ValueError):  # PydanticSerializationError too
+            values = [_dump_one(record) for record in group]  # find the one that fails
+        for record, value in zip(group, values, strict=True):
+            out[id(record)] = value if isinstance(value, Exception) else _with_text(value)
+    return out
+
+
+def _dump_one(record: Record) -> dict[str, Any] | Exception:
+    try:
+        return record.model_dump(mode="json")
+    except (ArithmeticError, TypeError, ValueError) as exc:  # PydanticSerializationError too
+        return exc
+
+
+def _with_text(data: dict[str, Any]) -> Serialised:
+    try:
+        return data, orjson.dumps(data).decode()
+    except orjson.JSONEncodeError as exc:  # e.g. an int past 64 bits, which JSON data allows
+        return TypeError(str(exc))
+
+
+@cache
+def _dump_adapter(model: type[Record]) -> TypeAdapter[list[Any]]:
+    return TypeAdapter(list[model])  # type: ignore[valid-type]
+
+
 def parse_failure_reject(source: str, raw_key: str, error: str, now: datetime) -> Reject:
     """A whole payload set aside: ``dlq replay`` parses it again after a fix."""
     return Reject(source, raw_key, -1, f"parse failed: {error}", None, keys.ts(now))
 
 
 async def write_batch(store: Store, batch: Batch, retention_days: int, now: datetime) -> int:
+    """Write the batch's rows and rejects; return the rows written (unchanged ones not)."""
     expires = int((now + timedelta(days=retention_days)).timestamp())
-    written = 0
     for dataset, rows in batch.rows.items():
-        written += await store.put_rows(
+        written = await store.put_rows(
             rows,
             history=batch.history[dataset],
             expires_at=expires,
             latest_ttl=batch.latest_ttl.get(dataset),
         )
+        batch.written[dataset] = written
+        batch.unchanged[dataset] = len(rows) - written
     if batch.rejects:
         await store.put_rejects(batch.rejects)
-    return written
+    return batch.written_total
 
 
 async def ingest(

@@ -55,10 +55,21 @@ def configure(level: str = "info", fmt: str = "auto", secrets: Iterable[str | No
         wrapper_class=structlog.make_filtering_bound_logger(
             getattr(logging, level.upper(), logging.INFO)
         ),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stdout),
+        logger_factory=structlog.PrintLoggerFactory(file=_CurrentStdout()),  # type: ignore[arg-type]
         cache_logger_on_first_use=False,
     )
     _route_stdlib(level, renderer)
+
+
+class _CurrentStdout:
+    """Writes to whatever ``sys.stdout`` is at each line, not to the one of ``configure``'s
+    time: a redirection (a test's capture, a command run in-process) may have closed that."""
+
+    def write(self, text: str) -> int:
+        return sys.stdout.write(text)
+
+    def flush(self) -> None:
+        sys.stdout.flush()
 
 
 class _StdlibHandler(logging.StreamHandler):  # type: ignore[type-arg]

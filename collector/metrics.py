@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
@@ -31,6 +31,12 @@ class Metrics:
             "paris_source_records",
             "Records by stage: in (parsed), valid, invalid, written",
             ["source", "stage"],
+            registry=r,
+        )
+        self.silver_skipped = Counter(
+            "paris_silver_writes_skipped",
+            "Silver records not written because the one stored under their key is identical",
+            ["source", "dataset"],
             registry=r,
         )
         self.bytes = Counter(
@@ -73,6 +79,11 @@ class Metrics:
         # Only a well-formed key timestamp: one bad value must never fail every scrape.
         if observed_at and _readable(observed_at):
             self._freshness[source] = observed_at
+
+    def count_unchanged(self, source: str, unchanged: Mapping[str, int]) -> None:
+        """Add a run's skipped silver writes (``Batch.unchanged``: rows per dataset)."""
+        for dataset, count in unchanged.items():
+            self.silver_skipped.labels(source, dataset).inc(count)
 
     def set_breaker(self, source: str, state: str) -> None:
         self.breaker.labels(source).set(STATE_VALUES.get(state, 0))

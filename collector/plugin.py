@@ -34,6 +34,25 @@ if TYPE_CHECKING:
     from collector.settings import Settings
 
 
+@dataclass(frozen=True, kw_only=True)
+class Reference:
+    """A field each record of a dataset takes from another dataset's latest view, matched by
+    ``entity_id`` (traffic counts take their arc's line from ``traffic.arcs``).
+
+    Declared on a record type (``Record.references``), it lets the daemon store the dataset's
+    latest snapshot already joined (:mod:`collector.snapshot`), so a reader gets "now" with
+    its reference in one read. Optional: without it, readers join at read time.
+    """
+
+    field: str
+    """The name the value takes in the joined record (``geometry``)."""
+    dataset: str
+    """The dataset it comes from, as storage names it (``traffic.arcs``)."""
+    value: str
+    """The field of that dataset's record copied (``geometry``); null when the entity is
+    absent from it or the record lacks it."""
+
+
 class Record(BaseModel):
     """One clean observation. Subclasses add fields; the key is (entity_id, observed_at).
 
@@ -50,6 +69,8 @@ class Record(BaseModel):
     latest_ttl: ClassVar[timedelta | None] = None
     """How long an entity stays in the latest view after its observation time (None: until
     it is observed again). Departures use it: yesterday's trains leave the board."""
+    references: ClassVar[tuple[Reference, ...]] = ()
+    """Fields joined from other datasets into the stored latest snapshot (:class:`Reference`)."""
 
     entity_id: str = Field(min_length=1)
     observed_at: AwareDatetime

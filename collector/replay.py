@@ -35,6 +35,14 @@ def _days(since: datetime, until: datetime) -> list[date]:
     return out
 
 
+def check_window(since: datetime | None, until: datetime | None, now: datetime) -> None:
+    """Raise ``ValueError``, naming both ends, for a window a person asked for that can hold no
+    payload: ``since`` after ``until`` (or, with no ``until``, after ``now``)."""
+    end, name = (until, "--until") if until is not None else (now, "now")
+    if since is not None and since > end:
+        raise ValueError(f"--since {since.isoformat()} is later than {name} {end.isoformat()}")
+
+
 async def bronze_keys(
     store: Store, source: str, since: datetime | None, until: datetime | None
 ) -> list[str]:

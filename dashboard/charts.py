@@ -3,21 +3,27 @@
 Maps draw with no network by default: a tile-less base (``white-bg``) with the bundled
 arrondissement polygons as the backdrop. ``PARIS_DASHBOARD_TILES`` (e.g. ``carto-positron``)
 puts map tiles under them when the browser is online.
+
+Maps carry no centre or zoom: plotly.js fits each map, in the browser, to its traces, which
+always include the corners of Paris (:func:`paris_bounds`). So the whole city, Bois de Boulogne
+and Bois de Vincennes included, shows at whatever width the map is drawn, phone or desktop.
 """
 
 from __future__ import annotations
 
 import math
 import os
+import re
 import textwrap
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 import plotly.express as px  # type: ignore[import-untyped]
 import plotly.graph_objects as go  # type: ignore[import-untyped]
+from plotly.colors import sample_colorscale  # type: ignore[import-untyped]
 
 from collector.geo import ATTRIBUTION as ARRONDISSEMENTS_CREDIT
 from collector.geo import arrondissements_geojson
@@ -31,12 +37,24 @@ TILE_STYLES = frozenset(
         "open-street-map", "outdoors", "satellite", "satellite-streets", "streets",
     }
 )  # fmt: skip
-PARIS_CENTER = {"lat": 48.8590, "lon": 2.3470}
-PARIS_ZOOM = 10.85
-MAP_HEIGHT = 460
+MAP_HEIGHT = 400
 CHART_HEIGHT = 300
 SUBTITLE_WIDTH = 72
 """Characters per subtitle line: fits a chart in a two-fifths column of a wide page."""
+TITLE_WIDTH = 40
+"""Characters per title line: fits a phone's width (``velib_availability: ebike_available``)."""
+TITLE_SIZE, SUBTITLE_SIZE = 16, 11
+TITLE_PAD, TITLE_LINE, SUBTITLE_LINE, TITLE_GAP = 12, 28, 15, 26
+"""Pixels: above the title, the title's line and the space to its subtitle, each subtitle
+line (plotly's line height is 1.3 em of :data:`SUBTITLE_SIZE`), and between the subtitle and
+the plot."""
+FEW_POINTS = 24
+"""Up to this many points a trend draws big markers: each one is a run worth seeing."""
+SHORTEST_SPAN = timedelta(hours=2)
+"""A trend's x axis spans at least this much, centred on its points (one point included)."""
+
+ZONE_SCALE = "RdYlGn"
+"""Red (low) to green (high), for a 0-100 share per arrondissement."""
 
 STATE_COLOURS: dict[str, str] = {
     "Fluide": "#2e7d32",
@@ -76,18 +94,34 @@ def _subtitle(stamp: Stamp) -> list[str]:
     return lines
 
 
-def _finish(fig: go.Figure, stamp: Stamp, *, height: int = CHART_HEIGHT) -> go.Figure:
+def _finish(
+    fig: go.Figure, stamp: Stamp, *, height: int = CHART_HEIGHT, right: int = 10
+) -> go.Figure:
     lines = _subtitle(stamp)
-    top = 72 + 18 * len(lines)
+    title = textwrap.wrap(stamp.title, TITLE_WIDTH, break_on_hyphens=False) or [""]
+    # The top margin holds the title block (pad, title and subtitle lines) and a gap of
+    # :data:`TITLE_GAP` above the plot, where the top tick label ("100 %") reaches up.
+    top = round(
+        TITLE_PAD
+        + TITLE_LINE
+        + TITLE_SIZE * 1.3 * (len(title) - 1)
+        + SUBTITLE_LINE * len(lines)
+        + TITLE_GAP
+    )
     fig.update_layout(
         title={
-            "text": stamp.title,
-            "subtitle": {"text": "<br>".join(lines)},
+            "text": "<br>".join(title),
+            "font": {"size": TITLE_SIZE},
+            "subtitle": {"text": "<br>".join(lines), "font": {"size": SUBTITLE_SIZE}},
             "x": 0,
             "xanchor": "left",
+            "y": 1,
+            "yref": "container",
+            "yanchor": "top",
+            "pad": {"l": 10, "t": TITLE_PAD},
         },
         height=height + top,
-        margin={"l": 10, "r": 10, "t": top, "b": 10},
+        margin={"l": 10, "r": right, "t": top, "b": 10},
         legend={"orientation": "h", "yanchor": "bottom", "y": 0, "x": 0, "bgcolor": "#ffffffcc"},
     )
     return fig
@@ -99,6 +133,48 @@ def _round_coords(value: Any) -> Any:
     if isinstance(value, list):
         return [_round_coords(v) for v in value]
     return value
+
+
+class Bounds(NamedTuple):
+    west: float
+    south: float
+    east: float
+    north: float
+
+    def contains(self, other: Bounds) -> bool:
+        return (
+            self.west <= other.west
+            and self.south <= other.south
+            and self.east >= other.east
+            and self.north >= other.north
+        )
+
+
+def _positions(coordinates: Any) -> Iterator[tuple[float, float]]:
+    """Every (lon, lat) of a GeoJSON geometry's nested coordinate lists."""
+    if coordinates and isinstance(coordinates[0], int | float):
+        yield float(coordinates[0]), float(coordinates[1])
+        return
+    for part in coordinates:
+        yield from _positions(part)
+
+
+@cache
+def paris_bounds() -> Bounds:
+    """The box around the 20 arrondissements, both Bois included (as the bundled polygons)."""
+    points = [p for f in backdrop()["features"] for p in _positions(f["geometry"]["coordinates"])]
+    lons, lats = [p[0] for p in points], [p[1] for p in points]
+    return Bounds(min(lons), min(lats), max(lons), max(lats))
+
+
+def _paris_frame() -> go.Scattermap:
+    """Paris's corners as an invisible trace: plotly fits the map to the traces it draws, so
+    the city stays whole even when the data covers a part of it."""
+    box = paris_bounds()
+    return go.Scattermap(
+        lon=[box.west, box.east], lat=[box.south, box.north], mode="markers",
+        marker={"size": 1, "opacity": 0}, hoverinfo="skip", showlegend=False, name="Paris",
+    )  # fmt: skip
 
 
 @cache
@@ -126,11 +202,22 @@ def _map_layout(fig: go.Figure, stamp: Stamp) -> go.Figure:
         {"sourcetype": "geojson", "source": backdrop(), "type": "line",
          "color": "#8a8a8a", "line": {"width": 1}, "below": "traces"},
     ]  # fmt: skip
-    fig.update_layout(
-        map={"style": tiles(), "center": PARIS_CENTER, "zoom": PARIS_ZOOM, "layers": layers}
-    )
+    fig.add_trace(_paris_frame())
+    # No centre nor zoom: either would switch plotly's fit to the traces off.
+    fig.update_layout(map={"style": tiles(), "fitbounds": "locations", "layers": layers})
     credit = f"{stamp.credit}; {ARRONDISSEMENTS_CREDIT}"
     return _finish(fig, Stamp(stamp.title, stamp.what, stamp.when, credit), height=MAP_HEIGHT)
+
+
+def _map_colorbar(title: str) -> dict[str, Any]:
+    """A short horizontal scale in the map's top-right corner, over the empty land north-east
+    of Paris: a vertical one beside the map takes a fifth of a phone's width from the city."""
+    return {
+        "title": {"text": title, "side": "top", "font": {"size": 11}},
+        "orientation": "h", "x": 1, "xanchor": "right", "y": 1, "yanchor": "top",
+        "len": 0.32, "thickness": 8, "nticks": 4, "tickfont": {"size": 10},
+        "bgcolor": "rgba(255,255,255,0.8)",
+    }  # fmt: skip
 
 
 def _num(value: Any) -> float | None:
@@ -180,7 +267,7 @@ def parking_map(car_parks: Iterable[Mapping[str, Any]], stamp: Stamp) -> go.Figu
                     "size": [size(r) for r in live],
                     "color": [100 * float(r["occupancy_rate"]) for r in live],
                     "colorscale": "RdYlGn_r", "cmin": 0, "cmax": 100, "opacity": 0.85,
-                    "colorbar": {"title": {"text": "occupied %"}, "thickness": 12},
+                    "colorbar": _map_colorbar("occupied %"),
                 },
                 hovertext=[hover(r) for r in live], hoverinfo="text",
             )
@@ -215,14 +302,19 @@ def prices_by_zone(
             hovertemplate="%{x}<br>median %{y:.2f} €<br>%{customdata} car parks<extra></extra>",
         )
     )  # fmt: skip
-    if _num(city_median) is not None:
-        fig.add_hline(
-            y=city_median, line={"dash": "dot", "color": "#455a64"},
-            annotation_text=f"city median {city_median:.2f} €", annotation_position="top left",
-            annotation_bgcolor="rgba(255,255,255,0.85)",
+    right = 10
+    if city_median is not None and _num(city_median) is not None:
+        fig.add_hline(y=city_median, line={"dash": "dot", "color": "#455a64"})
+        # The label goes in the right margin, level with its line: inside the plot it would
+        # sit on the bars of whichever arrondissements are near the median.
+        fig.add_annotation(
+            x=1, xref="paper", xanchor="left", xshift=4, y=city_median, yref="y",
+            text=f"city<br>median<br>{city_median:.2f} €", showarrow=False, align="left",
+            font={"size": 11, "color": "#455a64"},
         )  # fmt: skip
+        right = 64
     fig.update_layout(yaxis_title=f"{duration}, € (median, min-max)", xaxis={"type": "category"})
-    return _finish(fig, stamp)
+    return _finish(fig, stamp, right=right)
 
 
 # traffic ----------------------------------------------------------------------------------
@@ -239,7 +331,7 @@ def traffic_map(arcs: Iterable[Mapping[str, Any]], stamp: Stamp) -> go.Figure:
         state = str(arc.get("traffic_state"))
         state = state if state in lon else "Inconnu"
         label = (
-            f"<b>{arc.get('label') or arc.get('entity_id')}</b><br>{state}"
+            f"<b>{road_label(arc.get('label')) or arc.get('entity_id')}</b><br>{state}"
             f"<br>flow: {_fmt(arc.get('flow_q'), '{:.0f} veh/h')}"
             f"<br>occupancy: {_fmt(arc.get('occupancy_k'), '{:.1f} %')}"
         )
@@ -264,6 +356,37 @@ def traffic_map(arcs: Iterable[Mapping[str, Any]], stamp: Stamp) -> go.Figure:
     return _map_layout(fig, stamp)
 
 
+LOWER_WORDS = frozenset({"a", "au", "aux", "d", "de", "des", "du", "en", "et", "l", "la", "le",
+                         "les", "sur"})  # fmt: skip
+"""French particles, lower case inside a road's name (``Quai de la Rapee``)."""
+
+
+def _word(word: str, first: bool) -> str:
+    if not word.isalpha():  # a code (A4, CF1424, 11) as the upstream gives it
+        return word
+    if not first and word.lower() in LOWER_WORDS:
+        return word.lower()
+    return word.capitalize()
+
+
+def road_label(label: Any) -> str | None:
+    """A road section's label for people: ``AV_CHAMPS_ELYSEES`` -> ``Av Champs Elysees``.
+
+    Underscores become spaces. An all-capitals label is recased word by word (``SAINT-MICHEL``
+    -> ``Saint-Michel``, ``DE`` -> ``de``); a label with lower case letters keeps its casing.
+    """
+    if not isinstance(label, str):  # None, or pandas' NaN for a missing label
+        return None
+    text = " ".join(label.replace("_", " ").split())
+    if not text or text != text.upper():
+        return text or None
+    words = []
+    for i, word in enumerate(text.split(" ")):
+        parts = re.split(r"([-'’])", word)
+        words.append("".join(_word(part, i == 0 and j == 0) for j, part in enumerate(parts)))
+    return " ".join(words)
+
+
 def _fmt(value: Any, pattern: str, missing: str = "not measured") -> str:
     number = _num(value)
     return missing if number is None else pattern.format(number)
@@ -272,18 +395,87 @@ def _fmt(value: Any, pattern: str, missing: str = "not measured") -> str:
 def zone_choropleth(
     values: Mapping[int, float], hover: Mapping[int, str], stamp: Stamp, *, label: str
 ) -> go.Figure:
-    """A 0-100 value per arrondissement (1-20) on the bundled polygons, green = high."""
-    numbers = sorted(values)
-    fig = go.Figure(
-        go.Choroplethmap(
-            geojson=backdrop(), locations=numbers, featureidkey="id",
-            z=[values[n] for n in numbers], zmin=0, zmax=100, colorscale="RdYlGn",
-            marker={"opacity": 0.75, "line": {"width": 1, "color": "#ffffff"}},
-            colorbar={"title": {"text": label}, "thickness": 12},
-            text=[hover.get(n, "") for n in numbers], hoverinfo="text",
+    """A 0-100 value per arrondissement (1-20) on the bundled polygons, green = high.
+
+    Each arrondissement is a filled outline, and a dot at its middle holds the hover text and
+    the colour scale. (plotly's ``choroplethmap`` would do both, but it turns the map's fit to
+    the data off, and the city would be cut at some widths.)
+    """
+    features = {f["id"]: f["geometry"] for f in backdrop()["features"]}
+    numbers = [n for n in sorted(values) if n in features]
+    fig = go.Figure()
+    for number in numbers:
+        lon, lat = _outline(features[number])
+        colour = sample_colorscale(ZONE_SCALE, min(max(values[number], 0), 100) / 100)[0]
+        fig.add_trace(
+            go.Scattermap(
+                lon=lon, lat=lat, mode="lines", fill="toself", fillcolor=_alpha(colour, 0.7),
+                line={"color": "#ffffff", "width": 1}, hoverinfo="skip", showlegend=False,
+                name=f"arrondissement {number}",
+            )
+        )  # fmt: skip
+    middles = [_middle(features[n]) for n in numbers]
+    fig.add_trace(
+        go.Scattermap(
+            lon=[m[0] for m in middles], lat=[m[1] for m in middles], mode="markers",
+            marker={
+                "size": 11, "color": [values[n] for n in numbers], "cmin": 0, "cmax": 100,
+                "colorscale": ZONE_SCALE, "opacity": 1,
+                "colorbar": _map_colorbar(label),
+            },
+            text=[hover.get(n, "") for n in numbers], hoverinfo="text", showlegend=False,
+            name=label,
         )
     )  # fmt: skip
     return _map_layout(fig, stamp)
+
+
+def _rings(geometry: Mapping[str, Any]) -> list[list[list[float]]]:
+    """The outer ring of each polygon of a Polygon or MultiPolygon."""
+    if geometry["type"] == "Polygon":
+        return [geometry["coordinates"][0]]
+    return [polygon[0] for polygon in geometry["coordinates"]]
+
+
+def _outline(geometry: Mapping[str, Any]) -> tuple[list[float | None], list[float | None]]:
+    """The rings as one line, a ``None`` between two: plotly fills each part on its own."""
+    lon: list[float | None] = []
+    lat: list[float | None] = []
+    for ring in _rings(geometry):
+        if lon:
+            lon.append(None)
+            lat.append(None)
+        lon += [p[0] for p in ring]
+        lat += [p[1] for p in ring]
+    return lon, lat
+
+
+def _middle(geometry: Mapping[str, Any]) -> tuple[float, float]:
+    """The centroid of the largest ring (the arrondissements are compact: it lies inside)."""
+    ring = max(_rings(geometry), key=lambda r: abs(_area(r)))
+    area = _area(ring)
+    if area == 0:
+        return ring[0][0], ring[0][1]
+    cx = cy = 0.0
+    for (x0, y0), (x1, y1) in zip(ring, ring[1:] + ring[:1], strict=True):
+        cross = x0 * y1 - x1 * y0
+        cx += (x0 + x1) * cross
+        cy += (y0 + y1) * cross
+    return cx / (6 * area), cy / (6 * area)
+
+
+def _area(ring: Sequence[Sequence[float]]) -> float:
+    return (
+        sum(
+            x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(ring, [*ring[1:], ring[0]], strict=True)
+        )
+        / 2
+    )
+
+
+def _alpha(colour: str, opacity: float) -> str:
+    """``rgb(r, g, b)`` (as plotly samples a scale) with an opacity."""
+    return colour.replace("rgb(", "rgba(").replace(")", f", {opacity})")
 
 
 # series and bars ------------------------------------------------------------------------
@@ -296,19 +488,33 @@ def trend(
     percent: bool = False,
     y_range: tuple[float, float] | None = None,
 ) -> go.Figure:
-    """A time series on Paris wall-clock time."""
+    """A time series on Paris wall-clock time.
+
+    A short series gets big markers, and an x axis of at least :data:`SHORTEST_SPAN` around
+    its points: plotly's own range around a single point is a millisecond wide.
+    """
+    x = [local(t) for t in times]
+    measured = sum(1 for v in values if _num(v) is not None)
     fig = go.Figure(
         go.Scatter(
-            x=[local(t) for t in times], y=list(values), mode="lines+markers",
-            line={"color": "#1565c0", "width": 2}, marker={"size": 4}, connectgaps=False,
+            x=x, y=list(values), mode="lines+markers",
+            line={"color": "#1565c0", "width": 2},
+            marker={"size": 8 if measured <= FEW_POINTS else 4}, connectgaps=False,
             hovertemplate="%{x|%d %b %H:%M}<br>%{y" + (":.1%" if percent else ":.1f") + "}"
             "<extra></extra>",
         )
     )  # fmt: skip
-    fig.update_layout(
-        yaxis={"title": y_title, "tickformat": ".0%" if percent else None, "range": y_range},
-        xaxis={"title": "Paris time"},
-    )
+    xaxis: dict[str, Any] = {"title": "Paris time"}
+    if x and max(x) - min(x) < SHORTEST_SPAN:
+        middle = min(x) + (max(x) - min(x)) / 2
+        xaxis["range"] = [middle - SHORTEST_SPAN / 2, middle + SHORTEST_SPAN / 2]
+    yaxis: dict[str, Any] = {"title": y_title, "tickformat": ".0%" if percent else None}
+    if y_range is not None:
+        yaxis["range"] = y_range
+    elif all(v >= 0 for v in (_num(v) for v in values) if v is not None):
+        # Counts and shares start at zero: no "-0.5 stations" below a flat series of zeros.
+        yaxis["rangemode"] = "tozero"
+    fig.update_layout(yaxis=yaxis, xaxis=xaxis)
     return _finish(fig, stamp)
 
 
@@ -347,8 +553,8 @@ def points_map(
         columns[colour] = [_num(r.get(colour)) for r in rows]
     fig = px.scatter_map(
         columns, lat="lat", lon="lon", color=colour, hover_name="label",
-        color_continuous_scale="Viridis", map_style=tiles(), center=PARIS_CENTER,
-        zoom=PARIS_ZOOM,
+        color_continuous_scale="Viridis", map_style=tiles(),
     )  # fmt: skip
     fig.update_traces(marker={"size": 8, "opacity": 0.8})
+    fig.update_layout(coloraxis_colorbar=_map_colorbar(colour or ""))
     return _map_layout(fig, stamp)

@@ -26,6 +26,7 @@ import streamlit as st
 
 from collector.settings import Settings, SettingsError, load_settings
 from collector.storage import Reader, StorageError, make_reader
+from dashboard.csv_export import Publisher
 from readlayer import reads, status
 from readlayer.catalogue import AggregationInfo as AggregationInfo
 from readlayer.catalogue import Catalogue as BaseCatalogue
@@ -42,6 +43,8 @@ PARIS = ZoneInfo("Europe/Paris")
 MIN_TTL_S, MAX_TTL_S, DEFAULT_TTL_S = 15.0, 300.0, 60.0
 TREND_HOURS = 48
 TREND_LIMIT = 2000
+MISSING = "—"
+"""What a table cell, a card or a caption shows for a value that is not known."""
 STALE_FACTOR = status.STALE_AFTER_INTERVALS
 """A source is stale once its last success is older than this many intervals (the read
 layer's one rule, the API's too)."""
@@ -132,21 +135,23 @@ def _call(ctx: Context, fn: Callable[[Reader], T]) -> T:
 
 
 @st.cache_data(show_spinner=False, ttl=2 * MAX_TTL_S, max_entries=512)
-def _read(key: str, what: str, name: str, slot: int, _ctx: Context) -> Any:
-    """One storage read for the slot; ``key`` and ``slot`` make the cache key."""
+def _read(
+    key: str, what: str, name: str, slot: int, _ctx: Context, hours: float = TREND_HOURS
+) -> Any:
+    """One storage read for the slot; ``key``, ``slot`` and ``hours`` make the cache key."""
     if what == "latest":
         return _call(_ctx, lambda r: r.latest(name))
     if what == "gold_latest":
         return _call(_ctx, lambda r: r.gold_latest(name))
     if what == "gold":
-        return _call(_ctx, lambda r: reads.trend(r, name, _ctx.now, TREND_HOURS, TREND_LIMIT))
+        return _call(_ctx, lambda r: reads.trend(r, name, _ctx.now, hours, TREND_LIMIT))
     if what == "states":
         return _call(_ctx, lambda r: r.states())
     raise ValueError(what)
 
 
-def _cached(ctx: Context, what: str, name: str, ttl: float) -> Any:
-    return _read(ctx.key, what, name, int(time.time() // ttl), ctx)
+def _cached(ctx: Context, what: str, name: str, ttl: float, hours: float = TREND_HOURS) -> Any:
+    return _read(ctx.key, what, name, int(time.time() // ttl), ctx, hours)
 
 
 def latest_records(ctx: Context, dataset: str) -> list[dict[str, Any]]:
@@ -170,9 +175,9 @@ def gold_latest(ctx: Context, name: str) -> dict[str, Any]:
     return point
 
 
-def gold_series(ctx: Context, name: str) -> list[dict[str, Any]]:
-    """An analytic's points of the last :data:`TREND_HOURS` hours, oldest first."""
-    points: list[dict[str, Any]] = _cached(ctx, "gold", name, ctx.catalogue.ttl(name))
+def gold_series(ctx: Context, name: str, hours: float = TREND_HOURS) -> list[dict[str, Any]]:
+    """An analytic's points of the last ``hours`` (:data:`TREND_HOURS`), oldest first."""
+    points: list[dict[str, Any]] = _cached(ctx, "gold", name, ctx.catalogue.ttl(name), hours)
     if not points:
         raise NoData(no_gold_message(ctx, name))
     return list(reversed(points))
@@ -182,6 +187,19 @@ def no_gold_message(ctx: Context, name: str) -> str:
     if ctx.catalogue.aggregations and name not in ctx.catalogue.aggregations:
         return f"The analytic {name} is not installed."
     return f"No {name} results yet: the aggregation has not run."
+
+
+def publishers(catalogue: BaseCatalogue, names: Iterable[str]) -> tuple[Publisher, ...]:
+    """Who published the data behind datasets or analytics (an analytic: the publishers of
+    its inputs), each once, in order; the credit of :meth:`Catalogue.credit`, split."""
+    found: dict[Publisher, None] = {}
+    for name in names:
+        inputs = catalogue.aggregations[name].inputs if name in catalogue.aggregations else (name,)
+        for dataset in inputs:
+            source = catalogue.source_of(dataset)
+            if source is not None:
+                found[Publisher(source.attribution or source.name, source.licence)] = None
+    return tuple(found)
 
 
 def states(ctx: Context) -> dict[str, dict[str, Any]]:
@@ -197,9 +215,9 @@ def parse_time(text: Any) -> datetime | None:
 
 
 def paris_time(moment: datetime | None, *, seconds: bool = False) -> str:
-    """``4 Nov 2025 19:00`` in Paris time, or ``-``."""
+    """``4 Nov 2025 19:00`` in Paris time, or :data:`MISSING`."""
     if moment is None:
-        return "-"
+        return MISSING
     local = moment.astimezone(PARIS)
     return local.strftime("%-d %b %Y %H:%M:%S" if seconds else "%-d %b %Y %H:%M")
 
@@ -261,6 +279,13 @@ def judge(
 def source_statuses(ctx: Context) -> list[SourceStatus]:
     """The read layer's verdict on every source (label, enabled and why, typed state)."""
     return status.judge(ctx.catalogue, states(ctx), ctx.now)
+
+
+def source_status(ctx: Context, name: str) -> SourceStatus:
+    """The read layer's verdict on one source (``never_run`` when it has no state)."""
+    return status.source_status(
+        name, ctx.catalogue.sources.get(name), states(ctx).get(name), ctx.now
+    )
 
 
 def _duration(seconds: float) -> str:

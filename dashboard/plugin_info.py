@@ -16,10 +16,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 import streamlit as st
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from collector.plugin import dataset_name
 from collector.registry import PluginError, discover
+from collector.settings import Settings
 
 log = logging.getLogger("dashboard")
 
@@ -39,6 +40,8 @@ class PluginFacts:
     """Per dataset (a source) or under the analytic's own name: the JSON schema of a record."""
     package: str | None
     """The module name of the package the plugin was loaded from, if it is one."""
+    settings: type[BaseModel] | None = None
+    """The plugin's settings model (its defaults and the operator's values make its settings)."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,7 @@ def _plugins(plugin_dir: str) -> Plugins:
             description=found.plugin.description,
             schemas={dataset_name(name, model): _schema(model) for model in found.plugin.records},
             package=package_of(found.origin, "sources", name),
+            settings=found.plugin.settings,
         )
         for name, found in sorted(registry.sources.items())
     }
@@ -76,10 +80,25 @@ def _plugins(plugin_dir: str) -> Plugins:
             description=found.plugin.description,
             schemas={name: _schema(found.plugin.output)},
             package=package_of(found.origin, "aggregations", name),
+            settings=found.plugin.settings,
         )
         for name, found in sorted(registry.aggregations.items())
     }
     return Plugins(sources, analytics)
+
+
+def source_settings(app: Settings, name: str) -> BaseModel | None:
+    """Source ``name``'s settings as the daemon with the same configuration resolves them;
+    ``None`` when the source is unknown or its settings do not validate (the daemon would
+    refuse them and say why)."""
+    facts = plugins(app.plugin_dir).sources.get(name)
+    if facts is None or facts.settings is None:
+        return None
+    try:
+        return facts.settings.model_validate(app.sources.get(name, {}))
+    except ValidationError as exc:
+        log.warning("source %s: its settings do not validate: %s", name, exc)
+        return None
 
 
 def _schema(model: type[BaseModel]) -> Schema:
@@ -144,3 +163,14 @@ def coordinates(schema: Mapping[str, Any]) -> tuple[str, str] | None:
 
 def has_arrondissement(schema: Mapping[str, Any]) -> bool:
     return "arrondissement" in numeric_fields(schema)
+
+
+def time_fields(schema: Mapping[str, Any]) -> list[str]:
+    """Top-level fields holding a date-time (possibly null), in the schema's order."""
+    return [name for name, prop in properties(schema).items() if _is_time(prop)]
+
+
+def _is_time(prop: Mapping[str, Any]) -> bool:
+    if prop.get("format") == "date-time":
+        return True
+    return any(isinstance(o, Mapping) and _is_time(o) for o in prop.get("anyOf", ()))

@@ -4,6 +4,9 @@ Equality only, and only where it means something: strings without a format (a ti
 equals a query), enums, integers and booleans, each possibly nullable. Numbers (a measured
 flow, a price) and lists are not filters. ``observed_at`` is the time axis, not a filter; the
 names the readers use for paging (``limit``, ``next``) are never filters either.
+
+Text is matched as :mod:`readlayer.matching` says: enums ignoring case, names ignoring case,
+accents and the apostrophe's form, identifiers (``entity_id``, ``*_id``) exactly.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from functools import cache
 from typing import Any, Literal
 
 import orjson
+
+from readlayer.matching import NameQuery, enum_value, is_identifier
 
 Kind = Literal["string", "integer", "boolean"]
 RESERVED = frozenset({"observed_at", "limit", "next", "since", "until"})
@@ -31,12 +36,17 @@ class Filter:
     maximum: int | None = None
     description: str = ""
 
+    @property
+    def by_name(self) -> bool:
+        """Free text that is not an identifier: matched as a name (see the module)."""
+        return self.kind == "string" and not self.enum and not is_identifier(self.name)
+
     def convert(self, text: str) -> Any:
-        """The query string as the stored value; ``ValueError`` names what is expected."""
+        """The query string as the value :func:`matches` looks for (an enum's canonical value,
+        a :class:`~readlayer.matching.NameQuery` for a name); ``ValueError`` names what is
+        expected."""
         if self.enum:
-            if text not in self.enum:
-                raise ValueError(f"must be one of {', '.join(self.enum)} (got {text!r})")
-            return text
+            return enum_value(text, self.enum)
         if self.kind == "boolean":
             if text not in ("true", "false"):
                 raise ValueError(f"must be true or false (got {text!r})")
@@ -54,7 +64,7 @@ class Filter:
             raise ValueError("must not be empty")
         if len(text) > MAX_TEXT:
             raise ValueError(f"at most {MAX_TEXT} characters")
-        return text
+        return NameQuery(text) if self.by_name else text
 
 
 def _variants(prop: Mapping[str, Any]) -> list[Mapping[str, Any]]:
@@ -127,4 +137,12 @@ def filters_of(schema: Mapping[str, Any] | None) -> tuple[Filter, ...]:
 
 
 def matches(item: Mapping[str, Any], wanted: Mapping[str, Any]) -> bool:
-    return all(item.get(name) == value for name, value in wanted.items())
+    """Whether ``item`` has every wanted value (as :meth:`Filter.convert` made them)."""
+    return all(_equal(item.get(name), value) for name, value in wanted.items())
+
+
+def _equal(stored: Any, wanted: Any) -> bool:
+    if isinstance(wanted, NameQuery):
+        return wanted.matches(stored)
+    # ``True == 1`` in Python: a boolean filter must not match an integer field, nor back.
+    return stored == wanted and isinstance(stored, bool) == isinstance(wanted, bool)

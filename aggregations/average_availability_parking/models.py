@@ -14,8 +14,8 @@ class CarParkAvailability(CarPark):
     capacity_cars: int | None = Field(description="car places (latest sample); null if unknown")
     samples: int = Field(description="live counts of this car park used in the window")
     mean_free_places: float = Field(description="mean free car places over the samples")
-    min_free_places: int
-    max_free_places: int
+    min_free_places: int = Field(description="fewest free car places among the samples")
+    max_free_places: int = Field(description="most free car places among the samples")
     mean_availability_rate: float | None = Field(
         description="mean of free/capacity over the samples, 0-1; null when capacity unknown or 0"
     )

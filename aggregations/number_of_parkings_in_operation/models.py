@@ -16,6 +16,6 @@ class ParkingsInOperation(GoldOutput):
     car_parks_total: int = Field(description="car parks in the latest snapshot")
     in_operation: int = Field(description="car parks with a fresh, plausible live count")
     share_in_operation: float | None = Field(description="in_operation / car_parks_total, 0-1")
-    not_reporting: NotReporting
+    not_reporting: NotReporting = Field(description="car parks not in operation, by reason")
     observed_from: datetime | None = Field(description="oldest live count counted (UTC)")
     observed_to: datetime | None = Field(description="newest live count counted (UTC)")

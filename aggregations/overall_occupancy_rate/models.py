@@ -25,6 +25,6 @@ class OverallOccupancy(GoldOutput):
     capacity_places: int = Field(description="sum(capacity), car places")
     car_parks_used: int = Field(description="car parks in the rate")
     car_parks_total: int = Field(description="car parks in the latest snapshot")
-    excluded: Excluded
+    excluded: Excluded = Field(description="car parks left out of the rate, by reason")
     observed_from: datetime | None = Field(description="oldest live count used (UTC)")
     observed_to: datetime | None = Field(description="newest live count used (UTC)")

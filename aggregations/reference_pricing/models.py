@@ -30,9 +30,9 @@ class DurationStats(GoldOutput):
 
 class ZonePricing(BaseModel):
     zone: str = Field(description='"Paris 12e", "outside Paris" or "unknown"')
-    arrondissement: int | None
+    arrondissement: int | None = Field(description="1-20; null outside Paris or unknown")
     car_parks: int = Field(description="car parks of the zone in the snapshot")
-    durations: list[DurationStats]
+    durations: list[DurationStats] = Field(description="per duration, the zone's car parks")
 
 
 class ReferencePricing(GoldOutput):

@@ -10,7 +10,7 @@ from aggregations._traffic import TrafficOutput
 class Segment(BaseModel):
     entity_id: str = Field(description="the arc id (iu_ac)")
     label: str | None = Field(description="the arc's label, e.g. Av_Flandre")
-    traffic_state: str
+    traffic_state: str = Field(description="Saturé, Bloqué, ... as in the count")
     arc_status: str | None = Field(description="Ouvert, Barré, Invalide, ...")
     occupancy_k: float | None = Field(description="% of the hour the loop was occupied")
     flow_q: float | None = Field(description="vehicles in the hour; null = not measured")

@@ -12,9 +12,9 @@ from typing import Any
 from chalice.app import Blueprint
 
 from chalicelib import context, schemas
-from chalicelib.params import NEXT, SINCE, UNTIL, Param, cursor_field, integer, time_range
+from chalicelib.listing import storage_cursor, with_total
+from chalicelib.params import NEXT, SINCE, UNTIL, Param, bind_token, integer, time_range
 from chalicelib.web import Components, Endpoint, Reply, envelope, freshness, max_age, route
-from collector.storage.base import encode_cursor
 from readlayer.catalogue import AggregationInfo
 from readlayer.reads import gold_series
 
@@ -50,11 +50,15 @@ def _points(name: str, source: str) -> Callable[[Components], dict[str, Any]]:
                 "type": "object",
                 "required": ["aggregation", "window_start", "window_end", "ran_at", "data"],
                 "properties": {
-                    "aggregation": {"type": "string", "const": name},
+                    "aggregation": {
+                        "type": "string",
+                        "const": name,
+                        "description": "the analytic's name",
+                    },
                     "window_start": {"type": "string", "description": "window start (excl.)"},
                     "window_end": {"type": "string", "description": "window end (incl.), UTC"},
                     "ran_at": {"type": "string", "description": "when it was computed, UTC"},
-                    "data": data,
+                    "data": {**data, "description": "the result, as the analytic's model"},
                 },
             },
         )
@@ -67,9 +71,8 @@ def series(name: str, source: str, query: dict[str, Any]) -> Reply:
     info: AggregationInfo = context.catalog().aggregation(name, source)
     ranged = query["since"] is not None or query["until"] is not None
     since, until = time_range(query)
-    cursor = None
-    if cursor_field(query, "before", str) is not None:
-        cursor = encode_cursor(query["next"])
+    route = f"/aggregation_{name}"
+    cursor = storage_cursor(query, route)
     size = query["limit"] or (SERIES_LIMIT if ranged else 1)
     found = gold_series(context.reader(), name, since, until, limit=size, cursor=cursor)
     page, newest = found.page, found.newest
@@ -81,9 +84,13 @@ def series(name: str, source: str, query: dict[str, Any]) -> Reply:
     sources = [context.catalog().source(s) for s in info.sources]
     observed = page.items[0]["window_end"] if page.items else None
     body = envelope(
-        page.items, sources=sources, observed_at=observed, fresh=fresh, next_token=page.next
+        page.items,
+        sources=sources,
+        observed_at=observed,
+        fresh=fresh,
+        next_token=bind_token(page.next, route, query),
     )
-    return Reply(body=body, max_age=max_age(info.interval_s))
+    return Reply(body=with_total(body, None), max_age=max_age(info.interval_s))
 
 
 def _declare(name: str, source: str, summary: str) -> None:

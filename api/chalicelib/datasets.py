@@ -16,12 +16,12 @@ from typing import Any
 from chalice.app import Blueprint
 
 from chalicelib import context, schemas
-from chalicelib.listing import history, snapshot
+from chalicelib.listing import history, snapshot, with_total
 from chalicelib.params import NEXT, SINCE, UNTIL, Param, limit
 from chalicelib.web import Components, Endpoint, Reply, envelope, route
 from readlayer import reads
 from readlayer.catalogue import DatasetInfo
-from readlayer.fields import Filter
+from readlayer.fields import Filter, matches
 
 bp = Blueprint(__name__)
 log = logging.getLogger("paris.api")
@@ -51,6 +51,10 @@ def param(found: Filter) -> Param:
     if found.kind == "string" and not found.enum:
         schema.update(minLength=1, maxLength=200, pattern=r"\S")
     text = f"only records whose `{found.name}` equals this value"
+    if found.enum:
+        text += " (case ignored)"
+    elif found.by_name:
+        text += " (case, accents and the apostrophe's form ignored)"
     if found.description:
         text += f" ({found.description})"
     return Param(name=found.name, description=text, schema=schema, convert=found.convert)
@@ -80,14 +84,18 @@ def _list_items(components: Components) -> dict[str, Any]:
             "required": ["name", "source", "reference", "path", "history_path", "filters"],
             "properties": {
                 "name": {"type": "string", "description": "storage name, also the URL segment"},
-                "source": {"type": "string"},
+                "source": {"type": "string", "description": "the source that collects it"},
                 "reference": {"type": "boolean", "description": "latest only, no history"},
                 "path": {"type": "string", "description": "its snapshot route"},
                 "history_path": {**text, "description": "its per-entity history route"},
-                "filters": {"type": "array", "items": {"type": "string"}},
-                "interval_s": {"type": "integer"},
-                "licence": {"type": "string"},
-                "attribution": {"type": "string"},
+                "filters": {
+                    "type": "array",
+                    "items": {"type": "string"},
+                    "description": "the query parameters its snapshot route filters on",
+                },
+                "interval_s": {"type": "integer", "description": "seconds between two runs"},
+                "licence": {"type": "string", "description": "licence of the data"},
+                "attribution": {"type": "string", "description": "credit the publishers so"},
             },
         },
     )
@@ -109,7 +117,8 @@ def list_datasets(query: dict[str, Any]) -> Reply:
     found = context.catalog()
     data = [_describe(found.datasets[name]) for name in sorted(found.datasets)]
     sources = [found.sources[s] for s in sorted({d["source"] for d in data}) if s in found.sources]
-    return Reply(body=envelope(data, sources=sources), max_age=LIST_MAX_AGE_S)
+    body = with_total(envelope(data, sources=sources), len(data))
+    return Reply(body=body, max_age=LIST_MAX_AGE_S)
 
 
 def _records(dataset: str) -> Any:
@@ -121,6 +130,7 @@ def _records(dataset: str) -> Any:
 
 def _declare(info: DatasetInfo) -> None:
     dataset, filters = info.name, tuple(param(f) for f in info.filters)
+    path = path_of(dataset)
     names = ", ".join(f"`{f.name}`" for f in filters) or "none"
     described = context.routed().source(info.source).description
 
@@ -132,7 +142,8 @@ def _declare(info: DatasetInfo) -> None:
             summary=f"{dataset} now: the latest record of each entity"
             + (f" ({described})" if described else ""),
             description=f"The latest record of every entity of `{dataset}`, ordered by entity "
-            f"id. Filters (equality): {names}.",
+            f"id. Filters (equality): {names}; enums match ignoring case, names ignoring case, "
+            "accents and the apostrophe's form, identifiers (`entity_id`, `*_id`) exactly.",
             tag="snapshots",
             params=(*filters, SNAPSHOT_LIMIT, NEXT),
             data=_records(dataset),
@@ -140,8 +151,9 @@ def _declare(info: DatasetInfo) -> None:
     )
     def view(query: dict[str, Any]) -> Reply:
         wanted = {f.name: query[f.name] for f in filters if query[f.name] is not None}
-        items = reads.latest(context.reader(), dataset, wanted)
-        return snapshot(items, query, context.catalog().source(info.source))
+        # Filtered here, by the read layer's one rule, whatever rows the latest view holds.
+        items = [i for i in reads.latest(context.reader(), dataset) if matches(i, wanted)]
+        return snapshot(items, query, context.catalog().source(info.source), route=path)
 
     if info.reference:
         return
@@ -165,6 +177,7 @@ def _declare(info: DatasetInfo) -> None:
             entity_id,
             query,
             context.catalog().source(info.source),
+            route=f"{path}/{entity_id}/history",
             what="entity",
             parameter="entity_id",
         )

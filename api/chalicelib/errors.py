@@ -37,3 +37,14 @@ def invalid(parameter: str, message: str) -> ApiError:
 
 def not_found(parameter: str, message: str) -> ApiError:
     return ApiError(404, "not_found", message, parameter=parameter)
+
+
+def no_route(path: str) -> ApiError:
+    """A path no route declares (the index, ``/``, lists those that exist)."""
+    return ApiError(404, "not_found", f"no route {path}: see / for the routes of this API")
+
+
+def method_not_allowed(method: str, allowed: str) -> ApiError:
+    return ApiError(
+        405, "method_not_allowed", f"{method} is not allowed here: this API answers {allowed}"
+    )

@@ -27,14 +27,23 @@ def _health(components: Components) -> dict[str, Any]:
                 },
                 "storage": {
                     "type": "object",
+                    "description": "the store this API reads",
                     "required": ["backend", "reachable"],
                     "properties": {
-                        "backend": {"type": "string", "enum": ["local", "aws"]},
-                        "reachable": {"type": "boolean"},
+                        "backend": {
+                            "type": "string",
+                            "enum": ["local", "aws"],
+                            "description": "local: files + SQLite; aws: S3 + DynamoDB",
+                        },
+                        "reachable": {
+                            "type": "boolean",
+                            "description": "it answered (else the answer is a 503)",
+                        },
                     },
                 },
                 "sources": {
                     "type": "object",
+                    "description": "each installed source's status, by name",
                     "additionalProperties": {
                         "type": "string",
                         "enum": list(LABELS),

@@ -7,7 +7,7 @@ from typing import Any
 from chalice.app import Blueprint, Request
 
 from chalicelib import context, schemas
-from chalicelib.web import API_KEY_REQUIRED, ENDPOINTS, Components, Endpoint, Reply, route
+from chalicelib.web import API_KEY_REQUIRED, ENDPOINTS, JSON, Components, Endpoint, Reply, route
 from collector import __version__
 
 bp = Blueprint(__name__)
@@ -25,8 +25,16 @@ them when you reuse it), `sources`, and `next`.
 it back as `?next=` with the same other parameters.
 
 **Errors.** A bad parameter (unknown, repeated, malformed or out of range) is a 400 whose JSON
-body names it in `error.parameter`; an unknown id is a 404; an unreachable storage a 503 with
-`Retry-After`. Query parameters starting with `_` (cache busters) are ignored.
+body names it in `error.parameter`; an unknown id or path is a 404; another method than GET or
+HEAD a 405 with `Allow`; an unreachable storage a 503 with `Retry-After`. Every error is
+`{"error": {"status", "code", "parameter", "message"}}`. Query parameters starting with `_`
+(cache busters) are ignored.
+
+**HEAD.** Every route answers HEAD like GET (status, headers, `ETag`, `Content-Length` of the
+GET's body) with no body.
+
+**Index and docs.** `/` links every route; `/docs` is this document in Swagger UI, served by the
+API itself (no CDN).
 
 **Caching.** `Cache-Control` max-age is half the source's (or analytic's) interval; every
 answer has an `ETag`, and `If-None-Match` gives a 304. Large answers are gzip-compressed when
@@ -70,8 +78,9 @@ def operation(spec: Endpoint, components: Components) -> dict[str, Any]:
         body = {"type": "object"}
 
     def failure(text: str) -> dict[str, Any]:
-        return {"description": text, "content": {"application/json": {"schema": error}}}
+        return {"description": text, "content": {JSON: {"schema": error}}}
 
+    media_type = spec.media_type.split(";")[0]
     responses: dict[str, Any] = {
         "200": {
             "description": f"OK. Cached for {spec.cache}.",
@@ -79,7 +88,7 @@ def operation(spec: Endpoint, components: Components) -> dict[str, Any]:
                 "ETag": {"schema": {"type": "string"}},
                 "Cache-Control": {"schema": {"type": "string"}},
             },
-            "content": {"application/json": {"schema": body}},
+            "content": {media_type: {"schema": body}},
         },
         "304": {"description": "Not modified (the `If-None-Match` ETag still matches)"},
         "400": failure("A bad, unknown or repeated parameter, named in `error.parameter`"),
@@ -103,7 +112,8 @@ def document(request: Request | None = None) -> dict[str, Any]:
     components = Components()
     paths: dict[str, Any] = {}
     for spec in ENDPOINTS.values():
-        paths.setdefault(spec.path, {})["get"] = operation(spec, components)
+        if spec.documented:
+            paths.setdefault(spec.path, {})["get"] = operation(spec, components)
     doc: dict[str, Any] = {
         "openapi": "3.1.0",
         "info": {
@@ -118,6 +128,7 @@ def document(request: Request | None = None) -> dict[str, Any]:
             {"name": "history", "description": "one entity over time"},
             {"name": "analytics", "description": "city analytics (gold series)"},
             {"name": "status", "description": "health and sources"},
+            {"name": "about", "description": "this API: its index and documentation"},
         ],
         "paths": paths,
         "components": {"schemas": dict(sorted(components.schemas.items()))},
@@ -140,7 +151,7 @@ def _document_schema(components: Components) -> dict[str, Any]:
         path="/openapi.json",
         operation_id="openapi",
         summary="This document (OpenAPI 3.1)",
-        tag="status",
+        tag="about",
         body=_document_schema,
         cache="5 min",
     ),

@@ -36,7 +36,7 @@ def list_parkings(query: dict[str, Any]) -> Reply:
     items = context.reader().latest(DATASET)
     if query["arrondissement"] is not None:
         items = [i for i in items if i.get("arrondissement") == query["arrondissement"]]
-    return snapshot(items, query, context.catalog().source(SOURCE))
+    return snapshot(items, query, context.catalog().source(SOURCE), route="/parkings")
 
 
 @route(
@@ -53,4 +53,5 @@ def list_parkings(query: dict[str, Any]) -> Reply:
     ),
 )
 def parking_history(query: dict[str, Any], id: str) -> Reply:
-    return history(DATASET, id, query, context.catalog().source(SOURCE), what="car park")
+    info = context.catalog().source(SOURCE)
+    return history(DATASET, id, query, info, route=f"/parkings/{id}/history", what="car park")

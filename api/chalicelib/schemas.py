@@ -101,13 +101,30 @@ def meta(components: Components) -> dict[str, str]:
                     **NULLABLE_STRING,
                     "description": "newest observation (or window end) among the data, UTC",
                 },
-                "freshness": {"oneOf": [freshness(components), {"type": "null"}]},
+                "total": {
+                    "type": ["integer", "null"], "minimum": 0,
+                    "description": "matching items over all pages, where that costs nothing: "
+                    "on the snapshots (`/parkings`, `/traffic`, `/departures`, "
+                    "`/datasets/<dataset>`: the latest view is read whole anyway), `/datasets` "
+                    "and `/sources`; null on histories and analytics, read page by page "
+                    "(follow `next` to the end to count them)",
+                },
+                "freshness": {
+                    "oneOf": [freshness(components), {"type": "null"}],
+                    "description": "how recent the data is; null where the answer has no "
+                    "single source (e.g. `/sources`)",
+                },
                 "licence": {**NULLABLE_STRING, "description": "licence of the source data"},
                 "attribution": {**NULLABLE_STRING, "description": "credit the publishers so"},
-                "sources": {"type": "array", "items": {"type": "string"}},
+                "sources": {
+                    "type": "array", "items": {"type": "string"},
+                    "description": "the sources (by name, as in `/sources`) the data comes from",
+                },
                 "next": {
                     **NULLABLE_STRING,
-                    "description": "pass as `?next=` for the following page; null on the last",
+                    "description": "pass as `?next=` with the same other parameters (`limit` "
+                    "may change) for the following page; null on the last. Bound to this "
+                    "route and these parameters: elsewhere it is a 400",
                 },
             },
         },
@@ -118,7 +135,14 @@ def envelope(components: Components, data: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "type": "object",
         "required": ["data", "meta"],
-        "properties": {"data": dict(data), "meta": meta(components)},
+        "properties": {
+            "data": {
+                **data,
+                "description": "the answer: a list of items (one point for an "
+                "analytic's latest), an object for `/health`",
+            },
+            "meta": {**meta(components), "description": "count, paging, freshness and credit"},
+        },
     }
 
 
@@ -131,21 +155,26 @@ def error(components: Components) -> dict[str, str]:
             "properties": {
                 "error": {
                     "type": "object",
+                    "description": "what went wrong, and which parameter caused it",
                     "required": ["status", "code", "parameter", "message"],
                     "properties": {
-                        "status": {"type": "integer"},
+                        "status": {"type": "integer", "description": "the HTTP status"},
                         "code": {
                             "type": "string",
                             "enum": [
-                                "invalid_parameter", "not_found", "storage_unavailable",
-                                "misconfigured", "internal_error",
+                                "invalid_parameter", "not_found", "method_not_allowed",
+                                "storage_unavailable", "misconfigured", "internal_error",
                             ],
+                            "description": "a stable code to branch on",
                         },
                         "parameter": {
                             **NULLABLE_STRING,
                             "description": "the query or path parameter at fault",
                         },
-                        "message": {"type": "string"},
+                        "message": {
+                            "type": "string",
+                            "description": "for people: the parameter, then what is expected",
+                        },
                     },
                 }
             },

@@ -7,6 +7,7 @@ from typing import Any
 from chalice.app import Blueprint
 
 from chalicelib import context, schemas
+from chalicelib.listing import with_total
 from chalicelib.web import Components, Endpoint, Reply, envelope, now, route
 from readlayer.catalogue import SourceInfo
 from readlayer.status import LABELS, OUTCOMES, STALE_AFTER_INTERVALS, STATE_FIELDS, source_status
@@ -52,15 +53,19 @@ def _items(components: Components) -> dict[str, Any]:
                 "status",
             ],
             "properties": {
-                "name": {"type": "string"},
-                "description": {"type": "string"},
+                "name": {"type": "string", "description": "the source's name (its folder)"},
+                "description": {"type": "string", "description": "what it collects"},
                 "enabled": {"type": "boolean", "description": "the daemon runs it"},
                 "disabled_reason": {**text, "description": "why it is not running"},
-                "interval_s": {"type": "integer"},
-                "datasets": {"type": "array", "items": {"type": "string"}},
-                "licence": {"type": "string"},
-                "attribution": {"type": "string"},
-                "last_run_at": text,
+                "interval_s": {"type": "integer", "description": "seconds between two runs"},
+                "datasets": {
+                    "type": "array",
+                    "items": {"type": "string"},
+                    "description": "the datasets it writes (see `/datasets`)",
+                },
+                "licence": {"type": "string", "description": "licence of the data"},
+                "attribution": {"type": "string", "description": "credit the publishers so"},
+                "last_run_at": {**text, "description": "when the last run started, UTC"},
                 "last_status": {
                     **text,
                     "description": (
@@ -70,12 +75,12 @@ def _items(components: Components) -> dict[str, Any]:
                     ),
                     "examples": list(OUTCOMES),
                 },
-                "last_success_at": text,
-                "last_error": text,
-                "last_error_at": text,
-                "consecutive_failures": count,
-                "records_last_run": count,
-                "records_total": count,
+                "last_success_at": {**text, "description": "start of the last successful run, UTC"},
+                "last_error": {**text, "description": "the last failure's message"},
+                "last_error_at": {**text, "description": "when it failed, UTC"},
+                "consecutive_failures": {**count, "description": "failed runs since a success"},
+                "records_last_run": {**count, "description": "records the last run stored"},
+                "records_total": {**count, "description": "records stored by every run"},
                 "data_freshness": {**text, "description": "newest observation delivered, UTC"},
                 "stale": {
                     "type": "boolean",
@@ -107,4 +112,4 @@ def list_sources(query: dict[str, Any]) -> Reply:
     states = context.reader().states()
     found = context.catalog().sources
     data = [describe(found[name], states.get(name, {})) for name in sorted(found)]
-    return Reply(body=envelope(data), max_age=MAX_AGE_S)
+    return Reply(body=with_total(envelope(data), len(data)), max_age=MAX_AGE_S)

@@ -21,7 +21,7 @@ imported on Lambda, see :mod:`chalicelib.catalog`)."""
 
 TRAFFIC_STATE = Param(
     name="traffic_state",
-    description="only arcs in this state (exact value, e.g. `Saturé`)",
+    description="only arcs in this state (case ignored: `fluide` is `Fluide`)",
     schema={"type": "string", "enum": list(STATES)},
     convert=choice(STATES),
 )
@@ -66,7 +66,12 @@ def _snapshot_items(components: Components) -> dict[str, Any]:
                 {
                     "type": "object",
                     "required": ["geometry"],
-                    "properties": {"geometry": _geometry(components)},
+                    "properties": {
+                        "geometry": {
+                            **_geometry(components),
+                            "description": "the arc's line, joined from `traffic.arcs`",
+                        }
+                    },
                 },
             ]
         },
@@ -96,12 +101,13 @@ def list_traffic(query: dict[str, Any]) -> Reply:
     if query["arrondissement"] is not None:
         items = [i for i in items if i.get("arrondissement") == query["arrondissement"]]
     if query["traffic_state"] is not None:
+        # The converter answered the canonical value (``fluide`` -> ``Fluide``).
         items = [i for i in items if i.get("traffic_state") == query["traffic_state"]]
     lines: dict[str, Any] = {}
     if query["geometry"]:
         lines = {str(a.get("entity_id")): a.get("geometry") for a in context.reference(ARCS)}
     joined = [{**i, "geometry": lines.get(str(i.get("entity_id")))} for i in items]
-    return snapshot(joined, query, context.catalog().source(SOURCE))
+    return snapshot(joined, query, context.catalog().source(SOURCE), route="/traffic")
 
 
 @route(
@@ -118,4 +124,5 @@ def list_traffic(query: dict[str, Any]) -> Reply:
     ),
 )
 def traffic_history(query: dict[str, Any], arc_id: str) -> Reply:
-    return history(DATASET, arc_id, query, context.catalog().source(SOURCE), what="arc")
+    info = context.catalog().source(SOURCE)
+    return history(DATASET, arc_id, query, info, route=f"/traffic/{arc_id}/history", what="arc")

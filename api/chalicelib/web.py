@@ -1,8 +1,9 @@
 """From a view's result to the HTTP answer: envelope, errors, caching, ETag, gzip and CORS.
 
 Every route is declared through :func:`route` with an :class:`Endpoint`: the declaration
-registers the Chalice route, checks the query against the declared parameters, turns errors
-into JSON answers, and is what :mod:`chalicelib.openapi` documents.
+registers the Chalice route (GET, and HEAD answered by the same view without the body),
+checks the query against the declared parameters, turns errors into JSON answers, and is
+what :mod:`chalicelib.openapi` documents and the index (``/``) links to.
 
 Bodies are always bytes and ``app.api.binary_types`` is ``["*/*"]``: Chalice then hands every
 body to API Gateway base64-encoded, so a gzip body survives the trip (API Gateway decodes it,
@@ -37,6 +38,10 @@ log = logging.getLogger("paris.api")
 
 JSON = "application/json"
 BINARY_TYPES = ["*/*"]
+READ_METHODS = ("GET", "HEAD")
+ANY_CONTENT = ["*/*"]
+"""Chalice answers 415 to a request whose ``Content-Type`` a route does not list; a read route
+has no request body, so it takes any (a stray ``Content-Type`` on a GET is no reason to fail)."""
 GZIP_MIN_BYTES = 1024
 RETRY_AFTER_S = 30
 CORS = CORSConfig(
@@ -45,18 +50,23 @@ CORS = CORSConfig(
     expose_headers=["ETag", "Retry-After"],
     max_age=600,
 )
+CORS_HEADERS: dict[str, str] = CORS.get_access_control_headers()
+"""What Chalice adds to the answers of a CORS route, for the answers of the routes without one
+(the 405 views: giving them the config would list their methods in the preflight's Allow)."""
 API_KEY_REQUIRED = context.api_key_required()
 
 
 @dataclass(frozen=True, kw_only=True)
 class Reply:
-    """What a view returns: a JSON-able body and how long a client may cache it."""
+    """What a view returns: a body and how long a client may cache it."""
 
     body: Any
+    """JSON-able, or ``bytes`` sent as they are (with ``media_type``)."""
     max_age: int | None = None
     """Seconds; ``None`` = ``no-store``."""
     status: int = 200
     headers: Mapping[str, str] = field(default_factory=dict)
+    media_type: str = JSON
 
 
 SchemaFn = Callable[["Components"], dict[str, Any]]
@@ -89,13 +99,17 @@ class Endpoint:
     description: str = ""
     cache: str = "half the source's interval"
     not_found: bool = False
+    media_type: str = JSON
+    """The ``Content-Type`` of a 200 (errors are always JSON)."""
+    documented: bool = True
+    """In ``/openapi.json`` and the index; the docs page's script and style files are not."""
 
 
 ENDPOINTS: dict[str, Endpoint] = {}
 
 
 def route(bp: Blueprint, spec: Endpoint) -> Callable[[Callable[..., Reply]], Callable[..., Reply]]:
-    """Declare a GET route: ``view(query, **path_params) -> Reply``."""
+    """Declare a GET (and HEAD) route: ``view(query, **path_params) -> Reply``."""
 
     def register(view: Callable[..., Reply]) -> Callable[..., Reply]:
         def handler(**path_params: str) -> Response:
@@ -106,9 +120,10 @@ def route(bp: Blueprint, spec: Endpoint) -> Callable[[Callable[..., Reply]], Cal
         handler.__name__ = spec.operation_id
         bp.route(
             spec.path,
-            methods=["GET"],
+            methods=list(READ_METHODS),
             cors=CORS,
             api_key_required=API_KEY_REQUIRED,
+            content_types=ANY_CONTENT,
             name=spec.operation_id,
         )(handler)
         ENDPOINTS[spec.operation_id] = spec
@@ -157,8 +172,18 @@ def accept_any(request: Request, get_response: Callable[[Request], Response]) ->
 
 # rendering ------------------------------------------------------------------------------------
 def render(request: Request | None, reply: Reply) -> Response:
-    payload = orjson.dumps(reply.body)
-    headers: dict[str, str | list[str]] = {"Content-Type": JSON, **reply.headers}
+    """The HTTP answer: a HEAD gets the GET's status and headers (``Content-Length`` of the
+    body it would have had) and no body."""
+    response = _render(request, reply)
+    if request is not None and request.method == "HEAD":
+        response.headers["Content-Length"] = str(len(response.body))
+        response.body = b""
+    return response
+
+
+def _render(request: Request | None, reply: Reply) -> Response:
+    payload = reply.body if isinstance(reply.body, bytes) else orjson.dumps(reply.body)
+    headers: dict[str, str | list[str]] = {"Content-Type": reply.media_type, **reply.headers}
     if reply.status != 200 or reply.max_age is None:
         headers["Cache-Control"] = "no-store"
         return Response(body=payload, status_code=reply.status, headers=headers)

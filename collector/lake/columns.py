@@ -129,6 +129,14 @@ def _number(value: Any) -> float | None:
 
 
 def _column(values: list[Any], kind: pa.DataType) -> pa.Array:
+    if kind == pa.float64() or pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        # Most columns already hold what they declare (text, numbers): Arrow converts those
+        # in C, and refuses anything else (a mapping, a numeric text), which the per-value
+        # conversion below then handles. Per value, this was most of a flush's Arrow time.
+        try:
+            return pa.array(values, type=kind)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            pass
     if pa.types.is_timestamp(kind):
         if all(v is None or isinstance(v, str) for v in values):
             # ISO 8601 text (what records serialise to): parsed by Arrow in C, offsets honoured.

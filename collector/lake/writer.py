@@ -122,7 +122,8 @@ class LakeWriter:
         name = state_name(source.name)
         state = dict(await self.store.get_state(name))
         specs = dataset_specs(source)
-        if state.get("cursor") and not await asyncio.to_thread(self._all_exist, specs.values()):
+        written = [specs[d] for d in state.get("tables", []) if d in specs]
+        if state.get("cursor") and not await asyncio.to_thread(self._all_exist, written):
             # A table was dropped (or the lake deleted to rebuild it): fold everything again.
             log.warning(
                 "lake table missing: folding all of the source's bronze again", source=source.name
@@ -146,6 +147,7 @@ class LakeWriter:
                 return report
             state.pop("rewind", None)
             state["cursor"] = chunk[-1]
+            state["tables"] = sorted({*state.get("tables", []), *(d for d in rows if rows[d])})
             state["flushed_at"] = keys.ts(self.clock())
             await self.store.put_state(name, state)
             report.payloads += len(chunk)

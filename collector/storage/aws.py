@@ -5,11 +5,13 @@ One aioboto3 session and one S3 and one DynamoDB client live from :meth:`AwsStor
 described in :mod:`collector.storage.dynamo_items`. Retention relies on DynamoDB's TTL (enabled
 by :meth:`AwsStore.init`), so :meth:`AwsStore.purge_expired` has nothing to do.
 
-Writes go through BatchWriteItem with full batches of 25 across history and latest items, so a
-batch of N records with history costs about 2N/25 write requests (``write_requests`` counts
-them). The latest view is protected from going back in time by reading its current marks first:
-the holder of a source's lease (:mod:`collector.lease`) is its only writer, so no
-conditional write is needed.
+Writes go through BatchWriteItem with full batches of 25, history items first, then latest
+items, so a batch of N new records with history costs about 2N/25 write requests
+(``write_requests`` counts them). The latest view is protected from going back in time by
+reading its current marks first: the holder of a source's lease (:mod:`collector.lease`) is
+its only writer, so no conditional write is needed. The same read tells an unchanged record
+(the mark holds its observation time and content digest): it is written to neither the history
+nor the latest view, and costs no write request.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from collector.storage import dynamo_gold
 from collector.storage import dynamo_items as layout
 from collector.storage.aws_batch import chunks, gather, query_all, write_batch
 from collector.storage.aws_common import (
+    MISSING,
     NOT_FOUND,
     client_config,
     error_code,
@@ -48,6 +51,9 @@ from collector.storage.base import (
     Row,
     StorageError,
     Store,
+    StoreMissing,
+    latest_expiry,
+    refresh_before,
 )
 from collector.storage.dynamo_codec import Item, decode, encode
 
@@ -60,6 +66,10 @@ if TYPE_CHECKING:
 CONCURRENCY = 8
 LEASE_ATTEMPTS = 3
 CONDITION_FAILED = "ConditionalCheckFailedException"
+# History items this process wrote that the latest view does not cover (older observations,
+# as a backfill or a replay writes them): enough for a few days of re-polled hours; a key
+# forgotten is simply written again.
+HISTORY_MEMORY = 20_000
 
 
 class AwsStore(Store):
@@ -83,6 +93,7 @@ class AwsStore(Store):
         self._ddb: DynamoDBClient | None = None
         self._limit = asyncio.Semaphore(CONCURRENCY)
         self.write_requests = 0  # DynamoDB write requests, retries included
+        self._history_written = layout.WrittenHistory(HISTORY_MEMORY)
 
     async def open(self) -> None:
         stack = AsyncExitStack()
@@ -136,12 +147,19 @@ class AwsStore(Store):
                 await self.s3.head_bucket(Bucket=self.bucket)
             except ClientError as exc:
                 if error_code(exc) in NOT_FOUND:
-                    raise StorageError(
+                    raise StoreMissing(
                         f"bucket {self.bucket} does not exist: run 'paris-collector init'"
                     ) from exc
                 raise
             for table in self.tables.all():
-                await self.ddb.describe_table(TableName=table)
+                try:
+                    await self.ddb.describe_table(TableName=table)
+                except ClientError as exc:
+                    if error_code(exc) in MISSING:
+                        raise StoreMissing(
+                            f"table {table} does not exist: run 'paris-collector init'"
+                        ) from exc
+                    raise
 
     # bronze -----------------------------------------------------------------
     async def put_raw(self, key: str, body: bytes, meta: Mapping[str, str]) -> None:
@@ -195,35 +213,93 @@ class AwsStore(Store):
         # Later duplicates win, as INSERT OR REPLACE does; DynamoDB refuses duplicate keys in
         # one batch anyway.
         newest: dict[tuple[str, str], Row] = {}
-        encoded: dict[tuple[str, str, str], tuple[Row, dict[str, Any]]] = {}
+        encoded: dict[tuple[str, str, str], tuple[Row, dict[str, Any], str]] = {}
         for row in rows:
             try:
                 data = encode(row.data)
             except (TypeError, ValueError) as exc:
                 kind = TypeError if isinstance(exc, TypeError) else ValueError
                 raise kind(f"{row.dataset} {row.entity_id} {row.observed_at}: {exc}") from exc
-            encoded[(row.dataset, row.entity_id, row.observed_at)] = (row, data)
+            encoded[(row.dataset, row.entity_id, row.observed_at)] = (
+                row,
+                data,
+                layout.content_hash(row),
+            )
             seen = newest.get((row.dataset, row.entity_id))
             if seen is None or row.observed_at >= seen.observed_at:
                 newest[(row.dataset, row.entity_id)] = row
         datasets = sorted({row.dataset for row in rows})
         marks = dict(zip(datasets, await gather(self._marks(d) for d in datasets), strict=True))
-        items = []
+        skip = self.skip_unchanged
+        refresh = refresh_before(expires_at)
+        history_items: list[Item] = []
+        written: set[tuple[str, str, str]] = set()
         if history:
-            items += [layout.history_item(r, d, expires_at) for r, d in encoded.values()]
+            for key, (row, data, digest) in encoded.items():
+                if not (skip and self._history_unchanged(marks, key, digest, refresh)):
+                    history_items.append(layout.history_item(row, data, expires_at))
+                    written.add(key)
+        latest_items: list[Item] = []
         for (dataset, entity_id), row in newest.items():
-            if row.observed_at >= marks[dataset].get(entity_id, ""):
-                data = encoded[(dataset, entity_id, row.observed_at)][1]
-                items.append(layout.latest_item(row, data, latest_ttl))
-        await self._write(self.tables.silver, [{"PutRequest": {"Item": i}} for i in items])
-        return len(rows)
+            mark = marks[dataset].get(entity_id)
+            if mark is not None and row.observed_at < mark.observed_at:
+                continue  # the latest view never goes back in time
+            key = (dataset, entity_id, row.observed_at)
+            _, data, digest = encoded[key]
+            if (
+                skip
+                and key not in written
+                and mark is not None
+                and (mark.observed_at, mark.digest) == (row.observed_at, digest)
+                and mark.expires == latest_expiry(row.observed_at, latest_ttl)
+            ):
+                continue
+            kept = mark.history_expires if mark is not None and key not in written else None
+            latest_items.append(
+                layout.latest_item(
+                    row,
+                    data,
+                    latest_ttl,
+                    digest=digest,
+                    history_expires=(expires_at if key in written else kept) if history else None,
+                )
+            )
+            written.add(key)
+        # History first: a latest item is only ever stored once its history item is.
+        await self._write(self.tables.silver, [{"PutRequest": {"Item": i}} for i in history_items])
+        await self._write(self.tables.silver, [{"PutRequest": {"Item": i}} for i in latest_items])
+        latest_keys = {(d, e, r.observed_at) for (d, e), r in newest.items()}
+        for key in written if history else ():
+            if key in latest_keys:  # its mark tells from now on; a stale memory must not
+                self._history_written.forget(key)
+            else:
+                self._history_written.remember(key, encoded[key][2], expires_at)
+        return len(written)
 
-    async def _marks(self, dataset: str) -> dict[str, str]:
-        """``observed_at`` of each entity in the latest view."""
+    def _history_unchanged(
+        self,
+        marks: dict[str, dict[str, layout.Mark]],
+        key: tuple[str, str, str],
+        digest: str,
+        refresh: int,
+    ) -> bool:
+        """Whether the history item under ``key`` is known to hold ``digest`` and to live
+        past ``refresh``: from the latest view's mark, or else from what this process wrote."""
+        dataset, entity_id, observed_at = key
+        mark = marks[dataset].get(entity_id)
+        # A latest item is written after the history item of the same observation (see
+        # put_rows): a mark holding this observation's digest proves its history item.
+        if mark is not None and mark.observed_at == observed_at:
+            return mark.digest == digest and (mark.history_expires or 0) >= refresh
+        known = self._history_written.get(key)
+        return known is not None and known[0] == digest and known[1] >= refresh
+
+    async def _marks(self, dataset: str) -> dict[str, layout.Mark]:
+        """What the latest view holds of each entity: its observation time and content digest."""
         query = layout.partition_query(self.tables.silver, keys.latest_pk(dataset))
         query["ConsistentRead"] = True
-        items = await self._query(layout.project(query, "sk", "observed_at"))
-        return {i["sk"]["S"]: i["observed_at"]["S"] for i in items}
+        items = await self._query(layout.project(query, *layout.MARK_ATTRIBUTES))
+        return {i["sk"]["S"]: layout.mark_of(i) for i in items}
 
     async def read_latest(self, dataset: str) -> list[dict[str, Any]]:
         query = layout.unexpired(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -25,19 +26,34 @@ class StorageError(Exception):
     """Storage could not take or give data (unreachable, throttled, read-only...)."""
 
 
+class StoreMissing(StorageError):
+    """Storage answers, but this store was never created (no bucket, table or database)."""
+
+
 class BadCursor(ValueError):
     """A pagination token that this reader did not issue."""
 
 
 @dataclass(frozen=True, slots=True)
 class Row:
-    """A silver record as stored: its dataset, key, JSON data and the bronze object it came from."""
+    """A silver record as stored: its dataset, key, JSON data and the bronze object it came from.
+
+    ``data_json`` is ``data`` already serialised (orjson's text), when the writer has it (ingest
+    does): the stores write and compare it instead of serialising ``data`` again.
+    """
 
     dataset: str
     entity_id: str
     observed_at: str
     data: Mapping[str, Any]
     raw_key: str
+    data_json: str | None = None
+
+    def text(self) -> str:
+        """``data`` as JSON text, the same whoever serialised it."""
+        if self.data_json is not None:
+            return self.data_json
+        return orjson.dumps(self.data).decode()
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +128,22 @@ class Lease:
         return cls(name, holder, since or stamp, stamp, now_ms + duration_ms)
 
 
+REFRESH_MARGIN_S = 86_400
+
+
+def refresh_before(expires_at: int, now: float | None = None) -> int:
+    """An unchanged history record is written again when its stored expiry is before this.
+
+    Skipping identical writes means a record re-polled for weeks keeps the expiry of its first
+    write; without a refresh it would expire (and DynamoDB's TTL delete it) while still
+    served. So it is rewritten once its stored expiry is within a day of the wall clock, or
+    within half of the retention when that is shorter (``expires_at`` is the expiry this write
+    would give it). An expiry already past is always rewritten.
+    """
+    wall = int(time.time() if now is None else now)
+    return wall + min(REFRESH_MARGIN_S, max(0, expires_at - wall) // 2)
+
+
 def latest_expiry(observed_at: str, ttl: int | None) -> int | None:
     """When an entity leaves the latest view (epoch seconds), or ``None`` for never."""
     if ttl is None:
@@ -136,6 +168,11 @@ def decode_cursor(token: str) -> dict[str, Any]:
 
 class Store(ABC):
     """The daemon's storage: bronze objects, silver rows, state, rejects and gold points."""
+
+    skip_unchanged: bool = True
+    """``put_rows`` writes no record identical to the one stored under its key (history and
+    latest view; see :func:`refresh_before` for the one exception). False writes every row
+    (to measure what the skip saves)."""
 
     async def __aenter__(self) -> Self:
         await self.open()
@@ -193,7 +230,8 @@ class Store(ABC):
         """Upsert rows by key (idempotent). ``history`` keeps every observation, else only
         the latest view is written. The latest view never goes back in time; with
         ``latest_ttl`` (seconds) an entity leaves it that long after its observation time.
-        Returns rows written."""
+        A row identical to the stored one (same key and data) is not written again
+        (``skip_unchanged``). Returns rows written, the unchanged ones not counted."""
 
     @abstractmethod
     async def read_latest(self, dataset: str) -> list[dict[str, Any]]:
@@ -295,6 +333,11 @@ class Reader(ABC):
     @abstractmethod
     def states(self) -> dict[str, dict[str, Any]]:
         """Every source's saved state, by source name."""
+
+    @abstractmethod
+    def get_object(self, key: str) -> bytes | None:
+        """The body of a stored object (a latest snapshot, a report), None when there is none
+        (or the backend was given no bucket)."""
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections."""

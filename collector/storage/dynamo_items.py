@@ -8,6 +8,9 @@ all keyed by ``pk`` (hash) and ``sk`` (range), keys as in :mod:`collector.keys`:
   ``by_day`` that serves time windows; latest items (``{dataset}#latest`` / ``entity_id``) do not.
   Both hold the record as a native map ``data`` plus ``raw_key``, ``observed_at``,
   ``entity_id`` and ``dataset``; history items expire through the TTL attribute ``expires_at``.
+  Latest items also carry ``content_hash`` (a digest of the record's JSON) and, for datasets
+  with history, ``history_expires_at`` (the expiry of the history item of the same
+  observation): an identical record is then written to neither (see ``AwsStore.put_rows``).
 * gold: ``{aggregation}`` / ``{window_end}`` with ``window_start``, ``ran_at``, ``data``,
   ``expires_at``; large results are split, see :mod:`collector.storage.dynamo_gold`.
 * state: ``state#{source}`` / ``state`` holds a source's state, ``rejects#{source}`` /
@@ -21,7 +24,9 @@ with the latest view: avoid that id.
 
 from __future__ import annotations
 
+import hashlib
 import time
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -34,6 +39,8 @@ from collector.storage.dynamo_codec import AttributeValue, Item, decode, encode
 BY_DAY = "by_day"
 BY_KIND = "by_kind"
 TTL_ATTRIBUTE = "expires_at"
+CONTENT_HASH = "content_hash"
+HISTORY_EXPIRES = "history_expires_at"
 STATE_SK = "state"
 LEASE_SK = "lease"
 
@@ -119,14 +126,80 @@ def history_item(row: Row, data: AttributeValue, expires_at: int) -> Item:
     return item
 
 
-def latest_item(row: Row, data: AttributeValue, ttl: int | None = None) -> Item:
+def latest_item(
+    row: Row,
+    data: AttributeValue,
+    ttl: int | None = None,
+    *,
+    digest: str | None = None,
+    history_expires: int | None = None,
+) -> Item:
     item = _row_attributes(row, data)
     item["pk"] = s(keys.latest_pk(row.dataset))
     item["sk"] = s(row.entity_id)
     expires = latest_expiry(row.observed_at, ttl)
     if expires is not None:
         item[TTL_ATTRIBUTE] = n(expires)
+    if digest is not None:
+        item[CONTENT_HASH] = s(digest)
+    if history_expires is not None:
+        item[HISTORY_EXPIRES] = n(history_expires)
     return item
+
+
+def content_hash(row: Row) -> str:
+    """A digest of the row's JSON text: equal digests, identical records."""
+    return hashlib.blake2b(row.text().encode(), digest_size=16).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """What the latest view holds for one entity, enough to tell an unchanged record."""
+
+    observed_at: str
+    digest: str | None
+    history_expires: int | None
+    expires: int | None
+
+
+class WrittenHistory:
+    """Digest and expiry of the history items last written, by key; the oldest forgotten first."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._known: OrderedDict[tuple[str, str, str], tuple[str, int]] = OrderedDict()
+
+    def get(self, key: tuple[str, str, str]) -> tuple[str, int] | None:
+        return self._known.get(key)
+
+    def remember(self, key: tuple[str, str, str], digest: str, expires_at: int) -> None:
+        self._known[key] = (digest, expires_at)
+        self._known.move_to_end(key)
+        while len(self._known) > self.size:
+            self._known.popitem(last=False)
+
+    def forget(self, key: tuple[str, str, str]) -> None:
+        self._known.pop(key, None)
+
+
+MARK_ATTRIBUTES = ("sk", "observed_at", CONTENT_HASH, HISTORY_EXPIRES, TTL_ATTRIBUTE)
+
+
+def mark_of(item: Item) -> Mark:
+    """A latest item read with :data:`MARK_ATTRIBUTES` (items written before the content hash
+    have none: their records are written again once)."""
+
+    def number(name: str) -> int | None:
+        value = item.get(name)
+        return int(value["N"]) if value else None
+
+    digest = item.get(CONTENT_HASH)
+    return Mark(
+        item["observed_at"]["S"],
+        digest["S"] if digest else None,
+        number(HISTORY_EXPIRES),
+        number(TTL_ATTRIBUTE),
+    )
 
 
 def unexpired(query: dict[str, Any]) -> dict[str, Any]:

@@ -13,13 +13,16 @@ from typing import TYPE_CHECKING, Any
 import boto3
 import botocore.session
 from botocore.config import Config
+from botocore.exceptions import ClientError
 
 from collector import keys
 from collector.storage import dynamo_gold
 from collector.storage import dynamo_items as layout
 from collector.storage.aws_common import (
     DEFAULT_ATTEMPTS,
+    NOT_FOUND,
     client_config,
+    error_code,
     shared_loader,
     translated,
     where,
@@ -30,6 +33,7 @@ from collector.storage.paging import newest_first_page, resume_until
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_s3 import S3Client
 
     from collector.settings import Settings
 
@@ -47,9 +51,30 @@ class DynamoReader(Reader):
                 endpoint_url=settings.aws_endpoint_url,
                 config=client_config(Config, max_attempts),
             )
+        self.bucket = settings.s3_bucket
+        self._session = session
+        self._endpoint_url = settings.aws_endpoint_url
+        self._max_attempts = max_attempts
+        self._s3: S3Client | None = None
+
+    @property
+    def s3(self) -> S3Client:
+        # Built on first use: a reader that never reads an object pays nothing for it.
+        if self._s3 is None:
+            with translated("open S3 client", self.place):
+                self._s3 = self._session.client(
+                    "s3",
+                    endpoint_url=self._endpoint_url,
+                    config=client_config(
+                        Config, self._max_attempts, path_style=self._endpoint_url is not None
+                    ),
+                )
+        return self._s3
 
     def close(self) -> None:
         self._ddb.close()
+        if self._s3 is not None:
+            self._s3.close()
 
     def _query(self, query: dict[str, Any], want: int | None = None) -> list[Item]:
         """The items a Query matches, page after page, stopping once ``want`` are found."""
@@ -129,3 +154,16 @@ class DynamoReader(Reader):
     def states(self) -> dict[str, dict[str, Any]]:
         query = layout.kind_query(self.tables.state, "state")
         return {i["source"]["S"]: decode(i["data"]) for i in self._query(query)}
+
+    def get_object(self, key: str) -> bytes | None:
+        if not self.bucket:
+            return None
+        with translated(f"get s3://{self.bucket}/{key}", self.place):
+            try:
+                answer = self.s3.get_object(Bucket=self.bucket, Key=key)
+            except ClientError as exc:
+                if error_code(exc) in NOT_FOUND:
+                    return None
+                raise
+            body: bytes = answer["Body"].read()
+        return body

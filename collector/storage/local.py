@@ -58,6 +58,14 @@ class LocalStore(Store):
         self._created: list[str] = []
         self._stale = False
 
+    def missing(self) -> list[Path]:
+        """The parts of this store that do not exist, found without creating any.
+
+        :meth:`open` creates the database (the daemon starts on a fresh data dir), so a
+        command that only reads asks this first: a mistyped data dir must stay absent.
+        """
+        return [path for path in (self.root, self.db_path) if not path.exists()]
+
     async def open(self) -> None:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite")
         try:
@@ -196,7 +204,12 @@ class LocalStore(Store):
     ) -> int:
         return await self._call(
             lambda: db.put_rows(
-                self.conn, rows, history=history, expires_at=expires_at, latest_ttl=latest_ttl
+                self.conn,
+                rows,
+                history=history,
+                expires_at=expires_at,
+                latest_ttl=latest_ttl,
+                skip_unchanged=self.skip_unchanged,
             )
         )
 
@@ -255,6 +268,7 @@ class LocalReader(Reader):
 
     def __init__(self, data_dir: Path) -> None:
         self.db_path = data_dir / "paris.sqlite3"
+        self.bronze = data_dir / "bronze"
         self._conn: sqlite3.Connection | None = None
         self._expiring: bool | None = None
 
@@ -315,6 +329,14 @@ class LocalReader(Reader):
 
     def states(self) -> dict[str, dict[str, Any]]:
         return self._run(db.all_states)
+
+    def get_object(self, key: str) -> bytes | None:
+        try:
+            return (self.bronze / key).read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise StorageError(f"local bronze {self.bronze}: {exc}") from exc
 
     def close(self) -> None:
         if self._conn is not None:

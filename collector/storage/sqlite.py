@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 
-from collector.storage.base import GoldPoint, Lease, Reject, Row, latest_expiry
+from collector.storage.base import GoldPoint, Lease, Reject, Row, latest_expiry, refresh_before
 
 SCHEMA_VERSION = 1
 
@@ -99,6 +99,35 @@ def _row_key(row: Row) -> tuple[str, str, str]:
     return (row.dataset, row.entity_id, row.observed_at)
 
 
+# An unchanged record is not written again (``skip_unchanged``): the history row is only
+# rewritten when its content differs or its expiry is near (``refresh_before``), the latest
+# row when its content or expiry differs. ``executemany``'s rowcount then counts the rows
+# actually written.
+_HISTORY_REPLACE = (
+    "INSERT OR REPLACE INTO silver (dataset, entity_id, observed_at, data, raw_key, expires_at)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+)
+_HISTORY_UPSERT = (
+    "INSERT INTO silver (dataset, entity_id, observed_at, data, raw_key, expires_at)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+    " ON CONFLICT (dataset, entity_id, observed_at) DO UPDATE SET"
+    " data = excluded.data, raw_key = excluded.raw_key, expires_at = excluded.expires_at"
+    " WHERE silver.data IS NOT excluded.data OR silver.expires_at < ?7"
+)
+_LATEST_UPSERT = (
+    "INSERT INTO latest (dataset, entity_id, observed_at, data, raw_key, expires_at)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+    " ON CONFLICT (dataset, entity_id) DO UPDATE SET"
+    " observed_at = excluded.observed_at, data = excluded.data,"
+    " raw_key = excluded.raw_key, expires_at = excluded.expires_at"
+    " WHERE excluded.observed_at >= latest.observed_at"
+)
+_LATEST_CHANGED = (
+    " AND (latest.observed_at IS NOT excluded.observed_at OR latest.data IS NOT excluded.data"
+    " OR latest.expires_at IS NOT excluded.expires_at)"
+)
+
+
 def put_rows(
     conn: sqlite3.Connection,
     rows: Sequence[Row],
@@ -106,31 +135,30 @@ def put_rows(
     history: bool,
     expires_at: int,
     latest_ttl: int | None = None,
+    skip_unchanged: bool = True,
 ) -> int:
+    """Write the history and the latest view from the same serialised rows, in one
+    transaction; return the rows written (with ``skip_unchanged``, the unchanged ones not)."""
     # In key order: each B-tree page is visited once instead of at random (measured ~40%
     # faster for an hour of traffic, see docs/benchmarks.md).
     ordered = sorted(rows, key=_row_key)
+    refresh = refresh_before(expires_at)
     with transaction(conn):
-        encoded = [
-            (r.dataset, r.entity_id, r.observed_at, dumps(r.data), r.raw_key) for r in ordered
-        ]
+        encoded = [(r.dataset, r.entity_id, r.observed_at, r.text(), r.raw_key) for r in ordered]
+        history_written = 0
         if history:
-            conn.executemany(
-                "INSERT OR REPLACE INTO silver"
-                " (dataset, entity_id, observed_at, data, raw_key, expires_at)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                [(*e, expires_at) for e in encoded],
-            )
-        conn.executemany(
-            "INSERT INTO latest (dataset, entity_id, observed_at, data, raw_key, expires_at)"
-            " VALUES (?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (dataset, entity_id) DO UPDATE SET"
-            " observed_at = excluded.observed_at, data = excluded.data,"
-            " raw_key = excluded.raw_key, expires_at = excluded.expires_at"
-            " WHERE excluded.observed_at >= latest.observed_at",
-            [(*e, latest_expiry(e[2], latest_ttl)) for e in encoded],
-        )
-    return len(rows)
+            if skip_unchanged:
+                cur = conn.executemany(
+                    _HISTORY_UPSERT, [(*e, expires_at, refresh) for e in encoded]
+                )
+            else:
+                cur = conn.executemany(_HISTORY_REPLACE, [(*e, expires_at) for e in encoded])
+            history_written = cur.rowcount
+        latest = _LATEST_UPSERT + (_LATEST_CHANGED if skip_unchanged else "")
+        cur = conn.executemany(latest, [(*e, latest_expiry(e[2], latest_ttl)) for e in encoded])
+        latest_written = cur.rowcount
+    # A row counts as written when its history row was (or, without history, its latest row).
+    return min(len(rows), max(history_written, latest_written))
 
 
 def latest_can_expire(conn: sqlite3.Connection) -> bool:

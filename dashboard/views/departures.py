@@ -2,27 +2,34 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import timedelta
 from typing import Any
 
 import pandas as pd  # type: ignore[import-untyped]
 import streamlit as st
 
-from dashboard import charts, data, ui
+from dashboard import charts, data, plugin_info, ui
+from readlayer.status import SourceStatus
 
 ALL = "All stations"
 BOARD_PAST = timedelta(minutes=10)
-BOARD_AHEAD = timedelta(hours=3)
+DEFAULT_WINDOW_MIN = 60  # the source's fetch window when its settings cannot be read
 BOARD_ROWS = 60
+CLOCK = "HH:mm"
 BOARD_COLUMNS = {
-    "scheduled": st.column_config.TextColumn("scheduled"),
-    "expected": st.column_config.TextColumn("expected"),
-    "delay": st.column_config.NumberColumn("delay (min)", format="%+.0f"),
+    "scheduled": st.column_config.DatetimeColumn(
+        "sched.", format=CLOCK, timezone="Europe/Paris", width="small"
+    ),
+    "expected": st.column_config.DatetimeColumn(
+        "expected", format=CLOCK, timezone="Europe/Paris", width="small"
+    ),
+    "delay": st.column_config.NumberColumn("delay (min)", format="%+.0f", width="small"),
     "status": st.column_config.TextColumn("status"),
-    "train": st.column_config.TextColumn("train"),
-    "network": st.column_config.TextColumn("network"),
-    "direction": st.column_config.TextColumn("destination"),
-    "station": st.column_config.TextColumn("station"),
+    "train": st.column_config.TextColumn("train", width="small"),
+    "network": st.column_config.TextColumn("network", width="small"),
+    "direction": st.column_config.TextColumn("destination", width="medium"),
+    "station": st.column_config.TextColumn("station", width="medium"),
 }
 
 
@@ -34,43 +41,85 @@ def _status(delay: Any, realtime: Any) -> str:
     return f"late {delay:.0f} min"
 
 
-def board(ctx: data.Context, frame: pd.DataFrame, station: str) -> None:
-    if station != ALL:
-        frame = frame[frame["station"] == station]
-    base = pd.to_datetime(frame["base_departure"], utc=True)
-    realtime = pd.to_datetime(frame["realtime_departure"], utc=True)
-    expected = realtime.fillna(base)
-    keep = (expected >= ctx.now - BOARD_PAST) & (base <= ctx.now + BOARD_AHEAD)
-    frame, base, realtime, expected = frame[keep], base[keep], realtime[keep], expected[keep]
-    order = expected.sort_values().index[:BOARD_ROWS]
-    paris = data.PARIS
-    shown = pd.DataFrame(
-        {
-            "scheduled": base[order].dt.tz_convert(paris).dt.strftime("%H:%M"),
-            "expected": expected[order].dt.tz_convert(paris).dt.strftime("%H:%M"),
-            "delay": frame.loc[order, "delay_minutes"],
-            "status": [
-                _status(d, r)
-                for d, r in zip(frame.loc[order, "delay_minutes"], realtime[order], strict=True)
-            ],
-            "train": frame.loc[order, "train_number"],
-            "network": frame.loc[order, "network"],
-            "direction": frame.loc[order, "direction"],
-            "station": frame.loc[order, "station"],
-        }
+def window_minutes(ctx: data.Context) -> int:
+    """How far ahead each run of the source asks for departures (its ``duration_minutes``):
+    the board cannot know a train further ahead."""
+    settings = plugin_info.source_settings(ctx.settings, "departures")
+    value = getattr(settings, "duration_minutes", None)
+    return value if isinstance(value, int) and value > 0 else DEFAULT_WINDOW_MIN
+
+
+def why_empty(judged: SourceStatus, station: str, minutes: int) -> tuple[str, bool]:
+    """What an empty board means, and whether it is a problem (a warning, not a note).
+
+    An empty board after a good run is the timetable's news (a night, a strike), not the
+    collector's: only a source that never ran has stored nothing, and only a stale or failing
+    one may be missing trains."""
+    where = "any polled station" if station == ALL else station
+    if judged.label == "ok":
+        return f"No train in the next {minutes} minutes at {where}.", False
+    if judged.label == "never_run":
+        return (
+            "The collector has stored no departure yet: the departures source has not run.",
+            False,
+        )
+    if judged.label == "disabled":
+        return f"The departures source is disabled: {judged.detail}.", False
+    return (
+        f"No train in the collected data for the next {minutes} minutes at {where}, but the "
+        f"departures source is {judged.label} ({judged.detail}): trains may be missing.",
+        True,
     )
-    st.subheader(f"Departure board: {station}")
+
+
+def board(
+    ctx: data.Context, frame: pd.DataFrame, station: str, judged: SourceStatus, minutes: int
+) -> None:
+    st.subheader(ui.escape(f"Departure board: {station}"))
+    if not frame.empty and station != ALL:
+        frame = frame[frame["station"] == station]
+    if frame.empty:
+        shown = pd.DataFrame(columns=list(BOARD_COLUMNS))
+    else:
+        base = pd.to_datetime(frame["base_departure"], utc=True, format="ISO8601")
+        realtime = pd.to_datetime(frame["realtime_departure"], utc=True, format="ISO8601")
+        expected = realtime.fillna(base)
+        keep = (expected >= ctx.now - BOARD_PAST) & (base <= ctx.now + timedelta(minutes=minutes))
+        frame, base, realtime, expected = frame[keep], base[keep], realtime[keep], expected[keep]
+        order = expected.sort_values().index[:BOARD_ROWS]
+        delays = frame.loc[order, "delay_minutes"]
+        shown = pd.DataFrame(
+            {
+                "scheduled": base[order],
+                "expected": expected[order],
+                "delay": delays,
+                "status": [_status(d, r) for d, r in zip(delays, realtime[order], strict=True)],
+                "train": frame.loc[order, "train_number"],
+                "network": frame.loc[order, "network"],
+                "direction": frame.loc[order, "direction"],
+                "station": frame.loc[order, "station"],
+            }
+        )
     if shown.empty:
-        st.info("No departure in the next three hours in the collected data.")
+        message, problem = why_empty(judged, station, minutes)
+        ui.say(st.warning if problem else st.info, message)
         return
     late = int((shown["delay"] > 0).sum())
+    lagging = (
+        f" The departures source is {judged.label} ({judged.detail}): expected times may be "
+        "out of date."
+        if judged.label in ("stale", "failing")
+        else ""
+    )
     ui.table(
         shown,
         "departure-board",
-        caption=f"Next {len(shown)} departures (Paris time), {late} announced late, as polled "
-        f"by the collector. Source: {ctx.catalogue.credit('departures')}.",
+        caption=f"Next {len(shown)} departures within {minutes} minutes (Paris time), {late} "
+        f"announced late, as polled by the collector.{lagging} "
+        f"Source: {ctx.catalogue.credit('departures')}.",
         column_config=BOARD_COLUMNS,
         height=460,
+        credit=ui.credit(ctx, "departures"),
     )
 
 
@@ -83,9 +132,9 @@ def punctuality(ctx: data.Context, station: str) -> None:
     share, mean = stats.get("share_delayed"), stats.get("mean_delay_minutes")
     one, two, three = st.columns(3)
     one.metric("Departures, 24 h", f"{stats.get('departures', 0):,}")
-    two.metric("Delayed", "-" if share is None else f"{share:.0%}")
-    three.metric("Mean delay", "-" if mean is None else f"{mean:.1f} min")
-    st.caption(
+    two.metric("Delayed", ui.MISSING if share is None else f"{share:.0%}")
+    three.metric("Mean delay", ui.MISSING if mean is None else f"{mean:.1f} min")
+    ui.note(
         f"{station}: later than {d.get('delay_threshold_minutes', '?')} min counts as delayed"
         f" · analytic departures_total, {ui.window(point)}"
     )
@@ -131,11 +180,12 @@ def destinations(ctx: data.Context) -> None:
 
 
 def body(ctx: data.Context) -> None:
-    frame = None
+    frame = pd.DataFrame()
     station = ALL
     with ui.section("Station filter"):
-        frame = data.latest(ctx, "departures")
-        stations = sorted(s for s in frame["station"].dropna().unique())
+        with contextlib.suppress(data.NoData):  # the board says why it is empty
+            frame = data.latest(ctx, "departures")
+        stations = sorted(s for s in frame.get("station", pd.Series()).dropna().unique())
         station = st.selectbox("Station", [ALL, *stations], key="departures-station") or ALL
     with ui.section("Punctuality"):
         punctuality(ctx, station)
@@ -144,9 +194,8 @@ def body(ctx: data.Context) -> None:
         networks(ctx)
     with right, ui.section("Top destinations"):
         destinations(ctx)
-    if frame is not None:
-        with ui.section("Departure board"):
-            board(ctx, frame, station)
+    with ui.section("Departure board"):
+        board(ctx, frame, station, data.source_status(ctx, "departures"), window_minutes(ctx))
 
 
 ui.page(

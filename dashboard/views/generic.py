@@ -20,7 +20,7 @@ import pandas as pd  # type: ignore[import-untyped]
 import streamlit as st
 
 from collector.geo import arrondissement_label
-from dashboard import charts, data, plugin_info, ui
+from dashboard import charts, data, filters, plugin_info, time_range, ui
 from dashboard.plugin_pages import PageError, find_page
 
 Body = Callable[[data.Context], None]
@@ -41,14 +41,18 @@ def freshness(ctx: data.Context, sources: Iterable[str]) -> None:
         left, right = st.columns([1, 5], vertical_alignment="center")
         with left:
             ui.badge(item.status)
+        # Markdown for the name's weight only: the rest (an upstream's error text) is data.
         right.caption(
-            f"**{item.source}**: last update {data.age(item.last_success, ctx.now)}, data up to"
-            f" {data.paris_time(item.data_up_to)} (Paris) · {item.detail}"
+            f"**{ui.escape(item.source)}**: "
+            + ui.escape(
+                f"last update {data.age(item.last_success, ctx.now)}, data up to"
+                f" {data.paris_time(item.data_up_to)} (Paris) · {item.detail}"
+            )
         )
 
 
 def licence(ctx: data.Context, name: str) -> None:
-    st.caption(f"Data: {ctx.catalogue.credit(name)}.")
+    ui.note(f"Data: {ctx.catalogue.credit(name)}.")
 
 
 def _cell(value: Any) -> Any:
@@ -60,7 +64,20 @@ def _frame(records: Sequence[Mapping[str, Any]], schema: Mapping[str, Any]) -> p
     frame = pd.DataFrame.from_records([{k: _cell(v) for k, v in r.items()} for r in records])
     order = [c for c in plugin_info.properties(schema) if c in frame.columns]
     frame = frame[order + [c for c in frame.columns if c not in order]]
+    # Times as times: shown in Paris time, sorted as times, written ISO 8601 in the CSV.
+    for name in plugin_info.time_fields(schema):
+        if name in frame.columns:
+            frame[name] = pd.to_datetime(frame[name], utc=True, format="ISO8601", errors="coerce")
     return frame.sort_values("entity_id") if "entity_id" in frame.columns else frame
+
+
+def _widths(frame: pd.DataFrame) -> dict[str, Any]:
+    """Numbers and flags need little room: the columns on the right stay in view."""
+    return {
+        str(name): st.column_config.Column(width="small")
+        for name in frame.columns
+        if pd.api.types.is_numeric_dtype(frame[name]) or pd.api.types.is_bool_dtype(frame[name])
+    }
 
 
 def _number(value: Any) -> float | None:
@@ -84,7 +101,7 @@ def records_map(
     lat, lon = where
     placed = [r for r in records if r.get(lat) is not None and r.get(lon) is not None]
     if not placed:
-        st.info(f"No {dataset} record has coordinates yet.")
+        ui.say(st.info, f"No {dataset} record has coordinates yet.")
         return
     colours = [
         f for f in plugin_info.numeric_fields(schema) if f not in (lat, lon, "arrondissement")
@@ -112,9 +129,9 @@ def _label(schema: Mapping[str, Any]) -> str:
 def by_arrondissement(ctx: data.Context, dataset: str, records: list[dict[str, Any]]) -> None:
     counts: dict[str, int] = {}
     for number in sorted(
-        (r.get("arrondissement") for r in records), key=lambda n: (n is None, n or 0)
+        (filters.arrondissement_of(r) for r in records), key=lambda n: (n is None, n or 0)
     ):
-        label = arrondissement_label(int(number)) if number else OUTSIDE
+        label = arrondissement_label(number) if number else OUTSIDE
         counts[label] = counts.get(label, 0) + 1
     stamp = ui.stamp(
         ctx,
@@ -127,18 +144,36 @@ def by_arrondissement(ctx: data.Context, dataset: str, records: list[dict[str, A
     ui.chart(fig, f"{dataset}-arrondissements")
 
 
-def snapshot(ctx: data.Context, dataset: str, schema: Mapping[str, Any]) -> None:
+def located(ctx: data.Context, dataset: str, schema: Mapping[str, Any]) -> filters.Kept:
+    """The latest records, those of the arrondissements the reader picks when the records say
+    where they are (an ``arrondissement`` field, or ``lat``/``lon``)."""
     records = data.latest_records(ctx, dataset)
+    where = plugin_info.coordinates(schema)
+    if where is None and not plugin_info.has_arrondissement(schema):
+        return filters.apply(records)
+    lat, lon = where or ("lat", "lon")
+    chosen = filters.pick_zones(records, f"{dataset}-arrondissement", lat, lon)
+    return filters.apply(records, zones_kept=chosen, lat=lat, lon=lon)
+
+
+def snapshot(ctx: data.Context, dataset: str, schema: Mapping[str, Any]) -> None:
+    kept = located(ctx, dataset, schema)
+    records = kept.records
     if plugin_info.coordinates(schema) is not None:
         records_map(ctx, dataset, records, schema)
     elif plugin_info.has_arrondissement(schema):
         by_arrondissement(ctx, dataset, records)
+    frame = _frame(records, schema)
+    where = kept.describe()
     ui.table(
-        _frame(records, schema),
+        frame,
         f"{dataset}-latest",
-        caption=f"Latest record of each of the {len(records)} entities of {dataset}. "
-        f"Source: {ctx.catalogue.credit(dataset)}.",
+        caption=f"Latest record of each of the {len(records)} entities of {dataset}"
+        f"{f' ({where})' if where else ''}. Source: {ctx.catalogue.credit(dataset)}.",
+        column_config=_widths(frame),
         height=TABLE_HEIGHT,
+        credit=ui.credit(ctx, dataset),
+        notes=[where] if where else (),
     )
 
 
@@ -151,18 +186,19 @@ def source_body(facts: plugin_info.PluginFacts | None, ctx: data.Context, name: 
         schema = facts.schemas.get(dataset, {}) if facts else {}
         with ui.section(dataset):
             if len(datasets) > 1:  # one dataset is the page's own title already
-                st.subheader(dataset)
+                st.subheader(ui.escape(dataset))
             snapshot(ctx, dataset, schema)
 
 
 # an analytic --------------------------------------------------------------------------------
 def trends(ctx: data.Context, name: str, schema: Mapping[str, Any]) -> None:
-    points = data.gold_series(ctx, name)
+    chosen = time_range.control(f"{name}-range")
+    points = time_range.series(ctx, name, chosen)
     fields = plugin_info.numeric_fields(schema) or sorted(
         k for k, v in points[-1]["data"].items() if _number(v) is not None
     )
     if not fields:
-        st.info(f"{name} has no numeric field to follow over time.")
+        ui.say(st.info, f"{name} has no numeric field to follow over time.")
         return
     shown = (
         st.multiselect("Fields", fields, default=fields[:TRENDS_SHOWN], key=f"{name}-fields")
@@ -180,7 +216,8 @@ def trends(ctx: data.Context, name: str, schema: Mapping[str, Any]) -> None:
             name,
             f"{name}: {field}",
             str(described.get(field, {}).get("description") or f"analytic {name}"),
-            f"{len(pairs)} runs to {data.paris_time(pairs[-1][0] if pairs else None)} (Paris)",
+            f"{chosen.describe()}: {len(pairs)} runs to "
+            f"{data.paris_time(pairs[-1][0] if pairs else None)} (Paris)",
         )
         fig = charts.trend(
             [t for t, _ in pairs], [_number(v) for _, v in pairs], stamp, y_title=field
@@ -195,13 +232,15 @@ def latest_lists(ctx: data.Context, name: str) -> None:
     for field, value in point["data"].items():
         if not (isinstance(value, list) and value and all(isinstance(v, dict) for v in value)):
             continue
-        st.subheader(f"{field}")
+        st.subheader(ui.escape(field))
         frame = pd.DataFrame.from_records([{k: _cell(v) for k, v in row.items()} for row in value])
         ui.table(
             frame,
             f"{name}-{field}",
             caption=f"{field} of the newest run, {ui.window(point)}. "
             f"Source: {ctx.catalogue.credit(name)}.",
+            column_config=_widths(frame),
+            credit=ui.credit(ctx, name),
         )
 
 
@@ -212,7 +251,7 @@ def analytic_body(facts: plugin_info.PluginFacts | None, ctx: data.Context, name
         sources = dict.fromkeys(d.split(".", 1)[0] for d in (info.inputs if info else ()))
         freshness(ctx, sources)
         if info is not None and not info.enabled:
-            st.caption(f"{name} is switched off in these settings.")
+            ui.note(f"{name} is switched off in these settings.")
     with ui.section("Trends"):
         trends(ctx, name, schema)
     with ui.section("Newest run"):
@@ -236,7 +275,7 @@ def _mount(
 
     def body(ctx: data.Context) -> None:
         if problem:
-            st.warning(f"{problem} The generic page is shown; the details are in the log.")
+            ui.say(st.warning, f"{problem} The generic page is shown; the details are in the log.")
         if own is None:
             generic(facts, ctx, name)
             return

@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd  # type: ignore[import-untyped]
 import streamlit as st
 
-from dashboard import charts, data, ui
+from dashboard import charts, data, time_range, ui
 
 SEGMENT_COLUMNS = {
     "label": st.column_config.TextColumn("road section"),
@@ -50,8 +50,15 @@ def traffic_map(ctx: data.Context) -> None:
     ui.chart(charts.traffic_map(arcs, stamp), "traffic-map")
 
 
-def congestion_trend(ctx: data.Context) -> None:
-    points = data.gold_series(ctx, "traffic_congestion_index")
+def segments(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """Road sections as the tables show them, labels readable (``Av Champs Elysees``)."""
+    frame = pd.DataFrame.from_records(rows).reindex(columns=list(SEGMENT_COLUMNS))
+    frame["label"] = [charts.road_label(label) for label in frame["label"]]
+    return frame
+
+
+def congestion_trend(ctx: data.Context, chosen: time_range.TimeRange) -> None:
+    points = time_range.series(ctx, "traffic_congestion_index", chosen)
     pairs = []
     for p in points:
         hour = data.parse_time(p["data"].get("data_hour") or p["window_end"])
@@ -64,7 +71,8 @@ def congestion_trend(ctx: data.Context) -> None:
         "traffic_congestion_index",
         "Road congestion index",
         "analytic traffic_congestion_index: 0 all fluid, 100 all blocked",
-        f"hours ending {data.paris_time(pairs[0][0])} to {data.paris_time(pairs[-1][0])} (Paris)",
+        f"{chosen.describe()}: {len(pairs)} hours ending {data.paris_time(pairs[0][0])} to "
+        f"{data.paris_time(pairs[-1][0])} (Paris)",
     )
     fig = charts.trend(
         [t for t, _ in pairs],
@@ -114,7 +122,7 @@ def critical(ctx: data.Context) -> None:
         f"{d.get('closed', 0)} closed sections in the hour ending {hour} (Paris)."
     )
     credit = ctx.catalogue.credit("traffic_critical_segments")
-    frame = pd.DataFrame.from_records(d.get("critical", [])).reindex(columns=list(SEGMENT_COLUMNS))
+    frame = segments(d.get("critical", []))
     ui.table(
         frame,
         "traffic-critical-segments",
@@ -125,7 +133,7 @@ def critical(ctx: data.Context) -> None:
     if closed:
         with st.expander(f"Closed sections ({len(closed)})"):
             ui.table(
-                pd.DataFrame.from_records(closed).reindex(columns=list(SEGMENT_COLUMNS)),
+                segments(closed),
                 "traffic-closed-segments",
                 caption=f"Sections closed to traffic (Barré), hour ending {hour}. "
                 f"Source: {credit}.",
@@ -134,11 +142,13 @@ def critical(ctx: data.Context) -> None:
 
 
 def body(ctx: data.Context) -> None:
+    # Above the row, not above the trend: the map's and the trend's titles stay level.
+    chosen = time_range.control("traffic-range")
     left, right = st.columns([3, 2])
     with left, ui.section("Traffic map"):
         traffic_map(ctx)
     with right, ui.section("Congestion trend"):
-        congestion_trend(ctx)
+        congestion_trend(ctx, chosen)
     left, right = st.columns([3, 2])
     with left, ui.section("Fluidity by arrondissement"):
         fluidity(ctx)

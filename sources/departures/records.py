@@ -20,14 +20,24 @@ class Departure(Record):
     # the history keeps it for the source's retention.
     latest_ttl: ClassVar[timedelta | None] = timedelta(days=1)
 
+    entity_id: str = Field(
+        min_length=1,
+        description="{vehicle_journey_id}@{stop_area_id}: one train at one station, the same "
+        "in every poll",
+    )
+    observed_at: AwareDatetime = Field(
+        description="the scheduled (base) departure time, UTC; the same as base_departure"
+    )
     stop_area_id: str = Field(description="the stop area polled, e.g. stop_area:SNCF:87686006")
     station: str | None = Field(description="stop area name, e.g. Paris Gare de Lyon")
-    stop_point_id: str | None
+    stop_point_id: str | None = Field(
+        description="the platform-level stop point, e.g. stop_point:SNCF:87686006:Train"
+    )
     network: str | None = Field(description="e.g. TGV INOUI, TER, Transilien")
-    commercial_mode: str | None
+    commercial_mode: str | None = Field(description="commercial mode, e.g. TGV INOUI, TER")
     physical_mode: str | None = Field(description="e.g. Train grande vitesse")
     direction: str | None = Field(description="terminus label")
-    headsign: str | None
+    headsign: str | None = Field(description="the train's headsign, usually its number")
     train_number: str | None = Field(description="trip_short_name, e.g. 6602")
     label: str | None = Field(description="line label")
     base_departure: AwareDatetime = Field(description="scheduled departure, UTC")

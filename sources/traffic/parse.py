@@ -1,23 +1,24 @@
 """Pure parser: ``{"counts": [...], "arcs": [...] | null}`` -> TrafficCount and Arc records.
 
-A full hour is ~2,977 rows, a nightly batch ~71,000. Every row goes through pydantic
-(``validate``): measured, it is faster than hand checks plus ``model_construct`` (~10 against
-~18 us a row), and it gives the reason when it sets a row aside. What repeats across rows (the
-hour's timestamp, a centroid's arrondissement) is computed once and cached.
+A full hour is ~2,977 rows, a nightly batch ~71,000. Every row goes through pydantic, all the
+rows of a payload in one call (``validate_many``, which still gives each bad row its own
+reason): measured, it is faster than hand checks plus ``model_construct``. What repeats across
+rows (the hour's timestamp, a centroid's arrondissement) is computed once and cached.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
 import orjson
 
 from collector.geo import OUTSIDE_PARIS, arrondissement_label, arrondissement_number
-from collector.plugin import Invalid, Notice, Parsed, validate
+from collector.plugin import Invalid, Notice, Parsed, Record, validate, validate_many
 from sources.traffic.records import Arc, TrafficCount
-from sources.traffic.window import bounded, hour_of, until_of
+from sources.traffic.window import hour_of, too_late, until_of
 
 PHANTOM = "*"
 UNKNOWN_ZONE = "unknown"
@@ -49,11 +50,9 @@ def parse(payload: bytes) -> Iterator[Parsed]:
         raise ValueError("not a traffic bundle: expected {'counts': [...], 'arcs': [...]|null}")
     new_fields: set[str] = set()
     until = until_of(data.get("window"))
-    yield from _rows(
-        data["counts"], _count if until is None else bounded(_count, until), new_fields
-    )
+    yield from _rows(data["counts"], TrafficCount, count_fields, until, new_fields)
     if isinstance(data.get("arcs"), list):
-        yield from _rows(data["arcs"], _arc, new_fields)
+        yield from _rows(data["arcs"], Arc, arc_fields, None, new_fields)
     if new_fields:
         names = ",".join(sorted(new_fields))
         yield Notice(
@@ -62,11 +61,20 @@ def parse(payload: bytes) -> Iterator[Parsed]:
         )
 
 
-def _rows(rows: list[Any], build: Any, new_fields: set[str]) -> Iterator[Parsed]:
+def _rows(
+    rows: list[Any],
+    model: type[Record],
+    fields_of: Callable[[dict[str, Any]], dict[str, Any]],
+    until: datetime | None,
+    new_fields: set[str],
+) -> list[Parsed]:
+    """The rows in order: set aside here, or mapped and then validated all in one call."""
+    out: list[Parsed | None] = []  # None: the place of the next validated row
+    pending: list[dict[str, Any]] = []
     seen: set[tuple[Any, Any]] = set()
     for row in rows:
         if not isinstance(row, dict):
-            yield Invalid(reason="row is not a JSON object", data=row)
+            out.append(Invalid(reason="row is not a JSON object", data=row))
             continue
         if not KNOWN_FIELDS.issuperset(row):
             new_fields.update(row.keys() - KNOWN_FIELDS)
@@ -77,7 +85,14 @@ def _rows(rows: list[Any], build: Any, new_fields: set[str]) -> Iterator[Parsed]
         if key in seen and iu_ac is not None:
             continue  # duplicate (arc, hour): first one wins
         seen.add(key)
-        yield build(row)
+        late = too_late(row, until) if until is not None else None
+        if late is not None:
+            out.append(late)
+            continue
+        out.append(None)
+        pending.append(fields_of(row))
+    validated = iter(validate_many(model, pending))
+    return [next(validated) if item is None else item for item in out]
 
 
 def _common(row: dict[str, Any]) -> dict[str, Any]:
@@ -115,9 +130,14 @@ def count_fields(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _arc(row: dict[str, Any]) -> Parsed:
+    return validate(Arc, arc_fields(row))
+
+
+def arc_fields(row: dict[str, Any]) -> dict[str, Any]:
+    """A raw arc row mapped onto the Arc fields, unchecked."""
     fields = _common(row)
     fields["geometry"] = _line(row.get("geo_shape"))
-    return validate(Arc, fields)
+    return fields
 
 
 def _point(value: Any) -> tuple[Any, Any]:

@@ -27,17 +27,22 @@ def bounded(build: Build, until: datetime) -> Build:
     """``build``, setting aside a row dated after the hours the export asked for."""
 
     def checked(row: dict[str, Any]) -> Parsed:
-        hour = row.get("t_1h")
-        moment = hour_of(hour) if isinstance(hour, str) else None
-        if moment is not None and moment > until:
-            return Invalid(
-                reason=f"t_1h {hour} is after the hours asked for (up to {until.isoformat()})",
-                data=row,
-                entity_id=str(row["iu_ac"]) if row.get("iu_ac") is not None else None,
-            )
-        return build(row)
+        return too_late(row, until) or build(row)
 
     return checked
+
+
+def too_late(row: dict[str, Any], until: datetime) -> Invalid | None:
+    """The reason to set ``row`` aside if it is dated after ``until``, else None."""
+    hour = row.get("t_1h")
+    moment = hour_of(hour) if isinstance(hour, str) else None
+    if moment is not None and moment > until:
+        return Invalid(
+            reason=f"t_1h {hour} is after the hours asked for (up to {until.isoformat()})",
+            data=row,
+            entity_id=str(row["iu_ac"]) if row.get("iu_ac") is not None else None,
+        )
+    return None
 
 
 @lru_cache(maxsize=4096)

@@ -273,7 +273,7 @@ def test_the_plugin_is_in_the_document_with_its_schemas(api: str) -> None:
     assert params["arrondissement"]["schema"] == {"type": "integer", "minimum": 1, "maximum": 20}
     assert "lat" not in params and "observed_at" not in params  # no equality on measures
     gold = doc["components"]["schemas"]["Gold_bikeshare_total"]
-    assert gold["properties"]["data"] == {"$ref": "#/components/schemas/BikesAvailable"}
+    assert gold["properties"]["data"]["$ref"] == "#/components/schemas/BikesAvailable"
     assert set(doc["components"]["schemas"]["BikesAvailable"]["properties"]) == {
         "docks", "open_docks", "bikes",
     }  # fmt: skip
@@ -299,7 +299,9 @@ def test_the_snapshot_filters_and_pages(api: str) -> None:
     assert len(first["data"]) == 3 and first["meta"]["next"]
     _, _, rest = fetch(f"{api}/datasets/bikeshare?limit=3&next={first['meta']['next']}")
     assert [d["entity_id"] for d in rest["data"]] == ["200"] and rest["meta"]["next"] is None
-    for query, parameter in (("arrondissement=21", "arrondissement"), ("state=OPEN", "state"),
+    _, _, shouted = fetch(f"{api}/datasets/bikeshare?state=OPEN&name=BASTILLE")  # case ignored
+    assert [d["name"] for d in shouted["data"]] == ["Bastille"]
+    for query, parameter in (("arrondissement=21", "arrondissement"), ("state=shut", "state"),
                              ("bikes_now=1", "bikes_now"), ("limit=0", "limit")):  # fmt: skip
         status, headers, error = fetch(f"{api}/datasets/bikeshare?{query}")
         assert (status, error["error"]["parameter"]) == (400, parameter), query

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -82,6 +83,52 @@ def test_cache_buster_parameters_are_ignored(api: Any) -> None:
     assert get(api, "/parkings?_=1700000000")[1] == get(api, "/parkings")[1]
 
 
-def test_unknown_path_is_not_a_server_error(api: Any) -> None:
-    assert api.get("/parking").status_code == 403  # API Gateway's answer to an unknown path
-    assert api.post("/parkings").status_code == 405
+ORIGIN = {"Origin": "https://example.org"}
+
+
+def assert_envelope(response: Any, status: int, code: str) -> dict[str, Any]:
+    assert response.status_code == status
+    error = json.loads(response.body)["error"]
+    assert (error["status"], error["code"], error["parameter"]) == (status, code, None)
+    assert response.headers["Content-Type"] == "application/json"
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert "ETag" in response.headers["Access-Control-Expose-Headers"]
+    return dict(error)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/parking",  # a typo of /parkings
+        "/parkings/1",  # between /parkings and /parkings/{id}/history
+        "/traffic/6228",
+        "/datasets/parking/1",
+        "/nowhere",
+    ],
+)
+@pytest.mark.parametrize("method", ["GET", "POST", "DELETE"])
+def test_unknown_path_is_404_in_the_envelope(api: Any, path: str, method: str) -> None:
+    error = assert_envelope(api.request(method, path, headers=ORIGIN), 404, "not_found")
+    assert error["message"].startswith(f"no route {path}:")
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
+@pytest.mark.parametrize("path", ["/parkings", "/parkings/1/history", "/", "/docs"])
+def test_other_methods_are_405_with_allow(api: Any, path: str, method: str) -> None:
+    response = api.request(method, path, headers={**ORIGIN, "Content-Type": "text/plain"})
+    error = assert_envelope(response, 405, "method_not_allowed")
+    assert method in error["message"]
+    assert response.headers["Allow"] == "GET, HEAD, OPTIONS"
+
+
+def test_chalices_own_errors_are_in_the_envelope(api: Any) -> None:
+    """A method no view has reaches Chalice's own 405 (API Gateway would not pass it on)."""
+    response = api.request("TRACE", "/parkings", headers=ORIGIN)
+    assert_envelope(response, 405, "method_not_allowed")
+    assert response.headers["Allow"] == "GET, HEAD, OPTIONS"
+
+
+def test_a_content_type_on_a_get_is_no_error(api: Any) -> None:
+    response = api.get("/health", headers={"Content-Type": "text/plain"})
+    assert response.status_code == 200

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from api_testkit import HOURS, NOW, World, get, ts
+
+PARIS = ZoneInfo("Europe/Paris")
 
 
 @pytest.mark.parametrize(
@@ -36,9 +39,11 @@ def test_history_accepts_dates_and_offsets(api: Any) -> None:
     local = (NOW - timedelta(hours=3)).astimezone().isoformat()
     body = get(api, f"/traffic/6228/history?until={local.replace('+', '%2B')}")[1]
     assert body["data"][0]["observed_at"] == ts(NOW - timedelta(hours=3))
-    day = (NOW - timedelta(hours=1)).date().isoformat()
-    body = get(api, f"/traffic/6228/history?since={day}&limit=1000")[1]
-    assert all(r["observed_at"] >= f"{day}T00:00:00Z" for r in body["data"])
+    # A bare date is a Paris day (tests/api/test_api_params_time.py has the details).
+    day = (NOW - timedelta(hours=1)).astimezone(PARIS).date()
+    start = datetime.combine(day, time(), PARIS)
+    body = get(api, f"/traffic/6228/history?since={day.isoformat()}&limit=1000")[1]
+    assert body["data"][-1]["observed_at"] == ts(max(start, NOW - timedelta(hours=HOURS - 1)))
 
 
 @pytest.mark.parametrize("path", ["/parkings/1/history", "/traffic/4243/history"])

@@ -1,4 +1,4 @@
-"""HTTP behaviour: Cache-Control, ETag and 304, gzip, CORS."""
+"""HTTP behaviour: Cache-Control, ETag and 304, gzip, CORS, HEAD."""
 
 from __future__ import annotations
 
@@ -77,3 +77,36 @@ def test_cors(api: Any) -> None:
     assert "ETag" in response.headers["Access-Control-Expose-Headers"]
     error = api.get("/parkings?limit=0", headers={"Origin": "https://example.org"})
     assert error.headers["Access-Control-Allow-Origin"] == "*"
+
+
+@pytest.mark.parametrize(
+    ("path", "headers"),
+    [
+        ("/parkings", {}),
+        ("/traffic", {"Accept-Encoding": "gzip"}),  # the gzip body's length
+        ("/parkings/1/history", {}),
+        ("/aggregation_reference_pricing", {}),
+        ("/", {}),
+        ("/docs", {}),
+        ("/docs/swagger-ui.css", {}),
+        ("/openapi.json", {"Accept-Encoding": "gzip"}),
+        ("/parkings?limit=0", {}),  # a 400
+        ("/parkings/999/history", {}),  # a 404 from the view
+        ("/nowhere", {}),  # a 404 of no route
+    ],
+)
+def test_head_answers_like_get_without_the_body(
+    api: Any, path: str, headers: dict[str, str]
+) -> None:
+    got = api.get(path, headers=headers)
+    head = api.head(path, headers=headers)
+    assert head.status_code == got.status_code
+    assert head.body == b""
+    assert head.headers.pop("Content-Length") == str(len(got.body))
+    assert head.headers == got.headers  # ETag, Content-Type, Cache-Control, CORS...
+
+
+def test_head_honours_if_none_match(api: Any) -> None:
+    etag = api.get("/parkings").headers["ETag"]
+    head = api.head("/parkings", headers={"If-None-Match": etag})
+    assert (head.status_code, head.body, head.headers["ETag"]) == (304, b"", etag)

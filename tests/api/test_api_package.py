@@ -21,6 +21,8 @@ from urllib.parse import quote
 
 import pytest
 from api_testkit import APP, World, get
+from chalicelib import swagger_assets
+from chalicelib.web import ENDPOINTS
 
 from api.build_vendor import build
 from collector.storage.dynamo_items import BY_DAY, BY_KIND, Tables
@@ -71,6 +73,9 @@ def test_zip_holds_the_app_and_its_vendor_only(package: Path) -> None:
     assert "collector/storage/dynamo_reader.py" in names
     assert "chalicelib/web.py" in names
     assert any(n.startswith("pydantic_core/") and n.endswith(".so") for n in names)
+    # The docs page's files, and only those of the package's ~10 MB of builds and maps.
+    ui = [n for n in names if n.startswith("swagger_ui_bundle/vendor/")]
+    assert sorted(n.rsplit("/", 1)[1] for n in ui) == sorted(swagger_assets.ASSETS)
     assert not tops & {"sources", "aggregations", "numpy", "shapely", "aiohttp", "boto3",
                        "botocore", "vendor", "tests"}  # fmt: skip
     assert (package / "deployment.zip").stat().st_size < 10_000_000
@@ -95,6 +100,15 @@ def test_template_deploys_a_read_only_function_behind_api_keys(package: Path) ->
     for path, item in swagger["paths"].items():
         assert item["get"]["security"] == [{"api_key": []}], path
         assert "options" in item, path  # CORS preflight
+        # Every method reaches the function, which answers 404/405 in the envelope (API
+        # Gateway's own answer would be a 403 "Missing Authentication Token").
+        assert set(item) == {"get", "head", "post", "put", "patch", "delete", "options"}, path
+        preflight = item["options"]["x-amazon-apigateway-integration"]["responses"]["default"]
+        allowed = preflight["responseParameters"][
+            "method.response.header.Access-Control-Allow-Methods"
+        ]
+        assert allowed == "'GET,HEAD,OPTIONS'", path
+    assert "/{proxy+}" in swagger["paths"] and "/parkings/{id}" in swagger["paths"]
 
 
 @pytest.mark.parametrize("world", ["local", "aws"], indirect=True)
@@ -131,12 +145,20 @@ def test_bundle_answers_on_its_own(package: Path, world: World, tmp_path: Path) 
         event("/sources"),
         event("/openapi.json"),
         event("/departures", query={"limit": ["0"]}),
+        event("/"),
+        event("/docs/swagger-ui-bundle.js"),
+        event("/{proxy+}", path="/nowhere/at/all", proxy="nowhere/at/all"),
+        event("/parkings", method="POST"),
+        event("/parkings", method="HEAD", query={"arrondissement": ["12"]}),
     ]
     out = run([sys.executable, "-S", "-c", probe, str(task), str(runtime), json.dumps(events)],
               task, **env)  # fmt: skip
     result = json.loads(out.strip().splitlines()[-1])
     assert not set(result["modules"]) & {"sources", "aggregations", "numpy", "shapely", "aiohttp"}
-    parkings, traffic, history, gold, sources, doc, bad = [decode(a) for a in result["answers"]]
+    answers = result["answers"]
+    parkings, traffic, history, gold, sources, doc, bad = [decode(a) for a in answers[:7]]
+    index, script, unknown, post = [decode(a, text=i == 1) for i, a in enumerate(answers[7:11])]
+    head = answers[11]
     assert [p["entity_id"] for p in parkings[1]["data"]] == ["1", "2", "3"]
     assert parkings[2]["Cache-Control"] == "private, max-age=60"
     assert traffic[2]["Content-Encoding"] == "gzip"
@@ -148,17 +170,40 @@ def test_bundle_answers_on_its_own(package: Path, world: World, tmp_path: Path) 
     assert doc[1]["security"] == [{"api_key": []}]
     assert doc[1]["servers"] == [{"url": "https://abc.execute-api.eu-west-3.amazonaws.com/api"}]
     assert (bad[0], bad[1]["error"]["parameter"]) == (400, "limit")
+    base = "https://abc.execute-api.eu-west-3.amazonaws.com/api"
+    assert index[1]["data"]["docs"] == f"{base}/docs"
+    assert {r["path"] for r in index[1]["data"]["routes"]} == set(doc[1]["paths"])
+    assert script[1] == swagger_assets.read("swagger-ui-bundle.js")
+    assert (unknown[0], unknown[1]["error"]["message"]) == (
+        404,
+        "no route /nowhere/at/all: see / for the routes of this API",
+    )
+    assert unknown[2]["Access-Control-Allow-Origin"] == "*"
+    assert (post[0], post[1]["error"]["code"], post[2]["Allow"]) == (
+        405,
+        "method_not_allowed",
+        "GET, HEAD, OPTIONS",
+    )
+    assert head["statusCode"] == 200 and base64.b64decode(head["body"]) == b""
+    assert head["headers"]["ETag"] == answers[0]["headers"]["ETag"]
     # The frozen manifest gives the same licences and schemas as discovering the plugins.
     assert doc[1]["components"]["schemas"] == get_local_document()["components"]["schemas"]
 
 
-def event(resource: str, *, query: dict[str, list[str]] | None = None, **params: str) -> Any:
-    """An API Gateway (REST, Lambda proxy) event for a GET."""
-    path = resource.format(**params)
+def event(
+    resource: str,
+    *,
+    query: dict[str, list[str]] | None = None,
+    method: str = "GET",
+    path: str | None = None,
+    **params: str,
+) -> Any:
+    """An API Gateway (REST, Lambda proxy) event."""
+    path = path or resource.format(**params)
     return {
         "resource": resource,
         "path": path,
-        "httpMethod": "GET",
+        "httpMethod": method,
         "headers": {
             "Host": "abc.execute-api.eu-west-3.amazonaws.com",
             "Accept-Encoding": "gzip",
@@ -170,7 +215,7 @@ def event(resource: str, *, query: dict[str, list[str]] | None = None, **params:
         "stageVariables": None,
         "requestContext": {
             "resourcePath": resource,
-            "httpMethod": "GET",
+            "httpMethod": method,
             "stage": "api",
             "path": f"/api{path}",
         },
@@ -179,11 +224,11 @@ def event(resource: str, *, query: dict[str, list[str]] | None = None, **params:
     }
 
 
-def decode(answer: dict[str, Any]) -> tuple[int, Any, dict[str, str]]:
+def decode(answer: dict[str, Any], *, text: bool = False) -> tuple[int, Any, dict[str, str]]:
     body = base64.b64decode(answer["body"]) if answer.get("isBase64Encoded") else answer["body"]
     if answer["headers"].get("Content-Encoding") == "gzip":
         body = gzip.decompress(body)
-    return answer["statusCode"], json.loads(body), answer["headers"]
+    return answer["statusCode"], body if text else json.loads(body), answer["headers"]
 
 
 def get_local_document() -> Any:
@@ -231,12 +276,12 @@ def test_every_dynamodb_call_is_allowed_by_the_policy(api: Any, world: World) ->
 
     reader._ddb.meta.events.register("provide-client-params.dynamodb.*", record)
     known = {"parking": "1", "traffic": "6228", "departures": next(iter(world.departures))}
-    for path in sorted(APP.routes):
+    for path in sorted({spec.path for spec in ENDPOINTS.values()}):
         dataset = path.removeprefix("/datasets/").split("/")[0]
         entity = quote(known.get(dataset, "none-seeded"), safe="")
         path = path.replace("{id}", "1").replace("{arc_id}", "6228")
         path = path.replace("{entity_id}", entity)
-        status, _, _ = get(api, path)
+        status = api.get(path).status_code
         # a dataset the world does not seed (a plugin added since) has no such entity
         assert status == 200 or (status == 404 and dataset not in known), path
     get(api, "/parkings/999/history")

@@ -69,6 +69,8 @@ def test_cli_aggregate_and_report(
     app = make_app()
     monkeypatch.setenv("PARIS_DATA_DIR", str(app.data_dir))
     monkeypatch.setenv("PARIS_PLUGIN_DIR", str(app.plugin_dir))
+    assert main(["aggregate", "counter_sum"]) == 3  # no store there yet: none is made
+    assert main(["init"]) == 0
     assert main(["aggregate", "counter_sum", "--log-format", "json"]) == 0
     assert main(["aggregate", "nope"]) == 2
     point = LocalReader(app.data_dir).gold_latest("counter_sum")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import socket
 import subprocess
 import time
@@ -16,9 +17,11 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from collector.cli import main
 from collector.settings import Settings
 from collector.storage import make_store
 from dashboard import serve
+from replay_upstream.pytest_plugin import Replay
 from tests.dashboard.seed import Seeded, seed
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -128,6 +131,20 @@ class Server:
             time.sleep(0.2)
 
 
+def with_velib(seeded_dir: Path, into: Path, replay: Replay) -> Path:
+    """A copy of the seeded store plus one Vélib' poll of the replay upstream, as the daemon
+    does it: the browser tests show the generic pages with a plugin's real records."""
+    shutil.copytree(seeded_dir, into)
+    with pytest.MonkeyPatch.context() as env:
+        for key, value in {**replay.env(), "PARIS_DATA_DIR": str(into)}.items():
+            env.setenv(key, value)
+        env.setenv("PARIS_STORAGE", "local")
+        env.delenv("PARIS_CONFIG", raising=False)
+        env.delenv("PARIS_PLUGIN_DIR", raising=False)
+        assert main(["once", "velib"]) == 0
+    return into
+
+
 @pytest.fixture(scope="session", autouse=True)
 def dashboard_server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
@@ -138,11 +155,14 @@ def dashboard_server(
         yield None
         return
     seeded: tuple[Path, Seeded] = request.getfixturevalue("seeded")
+    replay = Replay(request.getfixturevalue("replay_upstream_server"))
+    replay.reset()
+    data_dir = with_velib(seeded[0], tmp_path_factory.mktemp("server-store") / "data", replay)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = {k: v for k, v in os.environ.items() if not k.startswith("PARIS_")}
-    env.update(PARIS_DATA_DIR=str(seeded[0]), PARIS_LOG_LEVEL="warning")
+    env.update(PARIS_DATA_DIR=str(data_dir), PARIS_LOG_LEVEL="warning")
     log = tmp_path_factory.mktemp("server") / "streamlit.log"
     with open(log, "wb") as out:
         proc = subprocess.Popen(

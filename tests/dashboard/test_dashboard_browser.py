@@ -1,18 +1,22 @@
-"""End to end: the real server (``dashboard.serve.command``) on seeded data, in headless Chromium.
+"""End to end: the real server (``dashboard.serve.command``) on seeded data, in headless Chromium,
+every page of the navigation at a desktop width (1440 px) and a phone width (390 px).
 
-Screenshots are kept in ``test-artifacts/dashboard/`` (gitignored) for a person to look at.
+Screenshots of every page at both widths are kept in ``test-artifacts/dashboard/`` (gitignored,
+``<page>-<width>.png``) for a person to look at.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from tests.dashboard.conftest import TITLES, Server
+from dashboard.charts import Bounds, paris_bounds
+from tests.dashboard.conftest import Server
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -22,14 +26,71 @@ CHROMIUM_ARGS = [
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "dashboard"
 WAIT_MS = 60_000
 """Most waits end in a second or two; the first chart also loads plotly.js on a busy host."""
+DESKTOP, PHONE = 1440, 390
+WIDTHS = (DESKTOP, PHONE)
+VIEWPORT_HEIGHT = {DESKTOP: 900, PHONE: 844}
 
-# path, charts, of which maps, tables
-EXPECTED = {
-    "overview": ("", 0, 0, 2),
-    "parking": ("parking", 3, 1, 1),
-    "traffic": ("traffic", 3, 2, 2),
-    "departures": ("departures", 2, 0, 1),
+
+@dataclass(frozen=True)
+class Screen:
+    """A navigation entry and what its page shows on the seeded store."""
+
+    title: str
+    path: str
+    charts: int
+    maps: int
+    tables: int
+
+
+SCREENS = {
+    "overview": Screen("Overview", "", 0, 0, 2),
+    "parking": Screen("Parking", "parking", 3, 1, 1),
+    "traffic": Screen("Traffic", "traffic", 3, 2, 2),
+    "departures": Screen("Departures", "departures", 2, 0, 1),
+    "velib": Screen("velib", "source_velib", 1, 1, 1),
+    "average_availability_parking": Screen(
+        "average_availability_parking", "aggregation_average_availability_parking", 4, 0, 1
+    ),
+    "number_of_parkings_in_operation": Screen(
+        "number_of_parkings_in_operation", "aggregation_number_of_parkings_in_operation", 4, 0, 0
+    ),
+    "velib_availability": Screen("velib_availability", "aggregation_velib_availability", 8, 0, 0),
 }
+"""Every entry of the navigation, in its order (a new page fails the navigation test)."""
+
+MAP_VIEWS = """() => [...document.querySelectorAll('.js-plotly-plot')]
+    .filter(plot => plot._fullLayout && plot._fullLayout.map)
+    .map(plot => {
+        const view = plot._fullLayout.map._subplot.map.getBounds();
+        const lons = plot._fullData.flatMap(t => Array.from(t.lon || [])).filter(Number.isFinite);
+        const lats = plot._fullData.flatMap(t => Array.from(t.lat || [])).filter(Number.isFinite);
+        return {
+            view: [view.getWest(), view.getSouth(), view.getEast(), view.getNorth()],
+            drawn: [Math.min(...lons), Math.min(...lats), Math.max(...lons), Math.max(...lats)],
+        };
+    })"""
+"""What each map shows, as maplibre has it in the browser, and the box of what it draws:
+[west, south, east, north]."""
+TITLE_CLEARANCE = """() => [...document.querySelectorAll('.js-plotly-plot')].map(plot => {
+    const subtitle = plot.querySelector('.gtitle-subtitle');
+    const below = [...plot.querySelectorAll(
+        '.ytick text, .g-ytitle text, .cbtitle text, .cbaxis text, .legend, .annotation')];
+    if (!subtitle || !below.length) return null;
+    const bottom = subtitle.getBoundingClientRect().bottom;
+    return Math.min(...below.map(e => e.getBoundingClientRect().top)) - bottom;
+})"""
+"""Per chart, pixels from its subtitle's bottom down to the highest thing under it (a tick
+label such as "100 %", an axis title, a colour bar, a legend); negative is an overlap."""
+LABELS_ON_BARS = """() => [...document.querySelectorAll('.js-plotly-plot')].flatMap(plot => {
+    const bars = [...plot.querySelectorAll('.bars .point path')]
+        .map(b => b.getBoundingClientRect());
+    return [...plot.querySelectorAll('.annotation')].map(a => a.getBoundingClientRect())
+        .filter(a => bars.some(b => a.left < b.right && b.left < a.right
+                                  && a.top < b.bottom && b.top < a.bottom))
+        .map(a => [a.left, a.top]);
+})"""
+"""Where a chart's annotation (the city median's label) covers one of its bars."""
+CONTENT_HEIGHT = """() => document.querySelector('[data-testid="stMain"]').scrollHeight"""
 
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium (apt install)"
@@ -43,52 +104,117 @@ def server(dashboard_server: Server | None) -> str:
 
 
 @pytest.fixture(scope="module")
-def browser_page(server: str) -> Iterator[tuple[Page, list[str]]]:
-    """One headless Chromium tab, and every request it made outside the dashboard."""
-    outside: list[str] = []
+def browser() -> Iterator[Browser]:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        # Streamlit scrolls inside its own container: a tall viewport shows the whole page.
-        page = browser.new_page(viewport={"width": 1400, "height": 2000})
-        page.set_default_timeout(WAIT_MS)
-        page.on(
-            "request",
-            lambda r: (
-                None if r.url.startswith((server, "data:", "blob:")) else outside.append(r.url)
-            ),
-        )
         try:
-            yield page, outside
+            yield browser
         finally:
             browser.close()
 
 
-@pytest.mark.timeout(240)
-@pytest.mark.parametrize("name", EXPECTED)
-def test_page_renders_in_a_browser(
-    name: str, server: str, browser_page: tuple[Page, list[str]]
-) -> None:
-    page, outside = browser_page
-    path, charts, maps, tables = EXPECTED[name]
-    if not page.url.startswith(server):
-        page.goto(server)
-        page.locator("h1", has_text="Overview").wait_for(timeout=WAIT_MS)
-    # As a reader does: the sidebar link, without reloading the app.
-    # Exactly: the generic pages' links (``average_availability_parking``) hold these words.
-    link = re.compile(rf"^\s*{TITLES[name]}\s*$")
-    page.locator('[data-testid="stSidebarNavLink"]', has_text=link).click()
-    page.locator("h1", has_text=TITLES[name]).wait_for(timeout=WAIT_MS)
-    expect(page).to_have_url(f"{server}/{path}")
-    expect(page.locator('[data-testid="stDownloadButton"]')).to_have_count(tables, timeout=WAIT_MS)
-    expect(page.locator(".js-plotly-plot")).to_have_count(charts, timeout=WAIT_MS)
-    expect(page.locator(".js-plotly-plot .maplibregl-canvas")).to_have_count(maps, timeout=WAIT_MS)
-    page.wait_for_timeout(800)  # let the maps draw their layers before the screenshot
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+@pytest.fixture(scope="module")
+def tabs(server: str, browser: Browser) -> Iterator[dict[int, tuple[Page, list[str]]]]:
+    """One tab per width, and every request each made outside the dashboard."""
+    opened = {}
+    for width in WIDTHS:
+        outside: list[str] = []
+        page = browser.new_page(viewport={"width": width, "height": VIEWPORT_HEIGHT[width]})
+        page.set_default_timeout(WAIT_MS)
+        page.on(
+            "request",
+            lambda r, outside=outside: (
+                None if r.url.startswith((server, "data:", "blob:")) else outside.append(r.url)
+            ),
+        )
+        opened[width] = (page, outside)
+    yield opened
+    for page, _ in opened.values():
+        page.close()
 
-    assert page.locator('[data-testid="stDataFrame"]').count() == tables
+
+def link(title: str) -> re.Pattern[str]:
+    """Exactly the title: the generic pages' links (``average_availability_parking``) hold
+    the hand-made pages' words."""
+    return re.compile(rf"^\s*{re.escape(title)}\s*$")
+
+
+def open_screen(page: Page, server: str, screen: Screen, width: int) -> None:
+    page.set_viewport_size({"width": width, "height": VIEWPORT_HEIGHT[width]})
+    if width == DESKTOP:
+        # As a reader does: the sidebar link, without reloading the app.
+        if not page.url.startswith(server):
+            page.goto(server)
+            page.locator("h1", has_text="Overview").wait_for()
+        nav = page.locator('[data-testid="stSidebarNavLink"]', has_text=link(screen.title))
+        nav.click()
+    else:  # the phone's sidebar is folded away: a shared link or a bookmark
+        page.goto(f"{server}/{screen.path}")
+    page.locator("h1", has_text=link(screen.title)).wait_for()
+    expect(page).to_have_url(f"{server}/{screen.path}", timeout=WAIT_MS)
+
+
+def screenshot(page: Page, width: int, name: str) -> None:
+    """The whole page: Streamlit scrolls inside its own container, so the viewport is made as
+    tall as the content first (the width, which the charts were drawn for, stays)."""
+    page.set_viewport_size({"width": width, "height": page.evaluate(CONTENT_HEIGHT)})
+    page.wait_for_timeout(800)  # let the maps draw their layers at the new size
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}-{width}.png"), full_page=True)
+
+
+def test_the_navigation_lists_every_screen(
+    server: str, tabs: dict[int, tuple[Page, list[str]]]
+) -> None:
+    page, _ = tabs[DESKTOP]
+    page.goto(server)
+    page.locator("h1", has_text="Overview").wait_for()
+    links = page.locator('[data-testid="stSidebarNavLink"]')
+    expect(links).to_have_count(len(SCREENS), timeout=WAIT_MS)
+    assert [t.strip() for t in links.all_inner_texts()] == [s.title for s in SCREENS.values()]
+
+
+@pytest.mark.timeout(240)
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("name", SCREENS)
+def test_every_page_renders_at_desktop_and_phone_width(
+    name: str, width: int, server: str, tabs: dict[int, tuple[Page, list[str]]]
+) -> None:
+    page, outside = tabs[width]
+    screen = SCREENS[name]
+    open_screen(page, server, screen, width)
+    # expect() waits 5 s unless told: on a busy host the first charts take longer.
+    downloads = page.locator('[data-testid="stDownloadButton"]')
+    expect(downloads).to_have_count(screen.tables, timeout=WAIT_MS)
+    expect(page.locator(".js-plotly-plot")).to_have_count(screen.charts, timeout=WAIT_MS)
+    maps = page.locator(".js-plotly-plot .maplibregl-canvas")
+    expect(maps).to_have_count(screen.maps, timeout=WAIT_MS)
+    for plot in page.locator(".js-plotly-plot").all():  # drawn, not just an empty box
+        expect(plot.locator(".main-svg").first).to_be_visible(timeout=WAIT_MS)
+    screenshot(page, width, name)
+
+    assert page.locator('[data-testid="stDataFrame"]').count() == screen.tables
     assert page.locator('[data-testid="stException"]').count() == 0
-    assert page.locator('[data-testid="stAlert"]').count() == 0
+    assert page.locator('[data-testid="stAlert"]').count() == 0, page.locator(
+        '[data-testid="stAlert"]'
+    ).all_inner_texts()
     if name == "overview":
         assert page.locator('[data-testid="stMetric"]').count() >= 4  # then "More analytics"
+    clearances = [c for c in page.evaluate(TITLE_CLEARANCE) if c is not None]
+    assert all(c >= 0 for c in clearances), (width, name, clearances)
+    assert page.evaluate(LABELS_ON_BARS) == [], (width, name)
+    # The whole city in every map, Bois de Boulogne (west) and Bois de Vincennes (east)...
+    paris = paris_bounds()
+    views = page.evaluate(MAP_VIEWS)
+    assert len(views) == screen.maps
+    for shown in views:
+        view, drawn = Bounds(*shown["view"]), Bounds(*shown["drawn"])
+        assert view.contains(paris), (width, name, view)
+        assert drawn.contains(paris), (width, name, drawn)  # the figure's own frame of Paris
+        # ...fitted, not a far view: what is drawn fills the map's width or its height.
+        fill = max(
+            (drawn.east - drawn.west) / (view.east - view.west),
+            (drawn.north - drawn.south) / (view.north - view.south),
+        )
+        assert fill > 0.75, (width, name, view, drawn)
     assert outside == [], "the dashboard must work with no internet"

@@ -110,7 +110,7 @@ def test_a_source_with_coordinates_gets_a_map_and_its_table(
     assert fig["data"][0]["type"] == "scattermap"
     assert len(values(fig["data"][0]["lat"])) == STATIONS
     assert fig["layout"]["map"]["style"] == "white-bg"
-    assert fig["layout"]["map"]["center"] == {"lat": 48.859, "lon": 2.347}
+    assert fig["layout"]["map"]["fitbounds"] == "locations"  # to Paris, in the browser
     assert [layer["type"] for layer in fig["layout"]["map"]["layers"]] == ["fill", "line"]
     subtitle = fig["layout"]["title"]["subtitle"]["text"]
     assert "Publisher of bikes (Licence Ouverte v2.0)" in subtitle and "(Paris)" in subtitle

@@ -14,6 +14,7 @@ from streamlit.util import calc_hash
 from collector.cli import main
 from replay_upstream.pytest_plugin import Replay
 from tests.dashboard.conftest import APP
+from tests.dashboard.test_dashboard_generic import values
 
 
 def collect(env: pytest.MonkeyPatch, replay: Replay, data_dir: Path) -> None:
@@ -51,6 +52,14 @@ def test_velib_gets_a_map_a_table_and_trends(
     assert len(table.value) == 1410
     assert {"bikes_available", "ebike_available", "zone"} <= set(table.value.columns)
     assert any("Licence Ouverte" in str(c.value) for c in at.caption)
+    assert table.proto.placeholder == "—"
+
+    # The arrondissement filter narrows the map and the table alike.
+    at.multiselect(key="velib-arrondissement").select("Paris 4e").run()
+    (table,) = at.dataframe
+    assert 0 < len(table.value) < 1410 and set(table.value["zone"]) == {"Paris 4e"}
+    (points,) = [f for f in figures(at) if f["data"][0]["type"] == "scattermap"]
+    assert len(values(points["data"][0]["lat"])) == len(table.value)
 
     at = open_page("aggregation_velib_availability")
     assert figures(at), "no trend for the analytic"

@@ -17,7 +17,8 @@ from replay_upstream.pytest_plugin import TEST_START
 from replay_upstream.thread import ThreadedReplay, start_in_thread
 
 SINCE = "2025-11-01T00:00:00Z"
-UNTIL = "2025-11-04T00:00:00Z"  # three days of hours, (since, until]
+UNTIL = "2025-11-01T18:00:00Z"  # eighteen hours, (since, until]: three slices of six hours
+SLICE = ["--slice-hours", "6"]
 ARCS = 2977
 
 
@@ -65,27 +66,30 @@ def test_backfill_interrupted_then_resumed_lands_every_hour_once(
 ) -> None:
     data = tmp_path / "data"
     # The second day's export fails for good: the first day is kept, the command says so.
-    upstream.fault("status", match="2025-11-02T00", status=503)
-    assert main(["backfill", "traffic", "--since", SINCE, "--until", UNTIL]) == 1
+    upstream.fault("status", match="2025-11-01T06:00:00'+and", status=503)
+    assert main(["backfill", "traffic", "--since", SINCE, "--until", UNTIL, *SLICE]) == 1
     assert "resumes" in capsys.readouterr().err
     assert len(_bronze(data)) == 1
-    first_day = _lake_hours()
-    assert len(first_day) == 24 and all(n == ARCS == a for _, n, a in first_day)
+    first_slice = _lake_hours()
+    assert len(first_slice) == 6 and all(n == ARCS == a for _, n, a in first_slice)
 
     upstream.clear_faults()
     upstream.clear_requests()
-    assert main(["backfill", "traffic", "--since", SINCE, "--until", UNTIL]) == 0
+    assert main(["backfill", "traffic", "--since", SINCE, "--until", UNTIL, *SLICE]) == 0
     out = capsys.readouterr().out
     assert "2 slices (1 already stored)" in out
-    assert len(upstream.requests("exports")) == 2  # the stored day is not asked again
+    assert len(upstream.requests("exports")) == 2  # the stored slice is not asked again
     hours = _lake_hours()
-    assert len(hours) == 72 and all(n == ARCS == a for _, n, a in hours)
-    assert hours[0][0] == "2025-11-01T01:00:00Z" and hours[-1][0] == "2025-11-04T00:00:00Z"
+    assert len(hours) == 18 and all(n == ARCS == a for _, n, a in hours)
+    assert hours[0][0] == "2025-11-01T01:00:00Z" and hours[-1][0] == "2025-11-01T18:00:00Z"
     # A year old: beyond the hot store's 90 days, in bronze and the lake only.
     assert "0 in silver" in out
 
     # A second backfill of the same range (asked anew) duplicates nothing.
-    assert main(["backfill", "traffic", "--since", SINCE, "--until", UNTIL, "--slice-hours", "36"]) == 0
+    assert (
+        main(["backfill", "traffic", "--since", SINCE, "--until", UNTIL, "--slice-hours", "36"])
+        == 0
+    )
     assert _lake_hours() == hours
 
 
@@ -93,14 +97,15 @@ def test_backfill_within_retention_reaches_silver_and_the_live_cursor_stays(
     upstream: ReplayClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("PARIS_SOURCES__TRAFFIC__RETENTION_DAYS", "36500")
-    assert main(["backfill", "traffic", "--since", SINCE, "--until", "2025-11-02T00:00:00Z"]) == 0
+    until = "2025-11-01T06:00:00Z"
+    assert main(["backfill", "traffic", "--since", SINCE, "--until", until, *SLICE]) == 0
     from collector.storage.local import LocalReader
 
     reader = LocalReader(tmp_path / "data")
     rows = reader.conn.execute("SELECT count(*) FROM silver WHERE dataset = 'traffic'").fetchone()
     states = reader.states()
     reader.close()
-    assert rows[0] == 24 * ARCS
+    assert rows[0] == 6 * ARCS
     assert "watermark" not in (states.get("traffic") or {}).get("cursor", {})
 
 

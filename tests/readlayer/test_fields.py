@@ -49,7 +49,7 @@ def test_query_values_read_as_the_stored_type(field: str, text: str, value: obje
     ("field", "text", "message"),
     [("arrondissement", "21", "from 1 to 20"), ("arrondissement", "eleven", "an integer"),
      ("bikes", "1e3", "an integer"), ("renting", "yes", "true or false"),
-     ("status", "OPEN", "one of open, closed"), ("name", "  ", "must not be empty"),
+     ("status", "opened", "one of open, closed"), ("name", "  ", "must not be empty"),
      ("name", "x" * 201, "at most 200")],
 )  # fmt: skip
 def test_bad_query_values_say_what_is_expected(field: str, text: str, message: str) -> None:
