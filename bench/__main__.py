@@ -18,7 +18,7 @@ import traceback
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from bench import api, cycle, footprint, ingest, peer, storage, unchanged
+from bench import api, cost, cycle, footprint, ingest, lake, peer, storage, unchanged
 from bench.common import Env, Section, fake_aws_credentials, quiet_logs
 from bench.report import markdown, terminal
 
@@ -32,6 +32,8 @@ BENCHMARKS: dict[str, Callable[[Env], Awaitable[Section]]] = {
     "storage": storage.run,
     "api": api.run,
     "footprint": footprint.run,
+    "cost": cost.run,
+    "lake": lake.run,
 }
 
 

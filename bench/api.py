@@ -18,6 +18,7 @@ import sys
 import time
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from bench.common import START, Env, Section, median, ms, num, ratio
 from bench.services import services, source_options
@@ -33,6 +34,8 @@ PATHS = (
     "/aggregation_overall_occupancy_rate",
 )
 AWS_REQUESTS = 5  # the moto server answers /traffic in tens of seconds
+TRAFFIC_VS_PARKINGS = 3.0  # issue 16: "now" in one read, /traffic p50 within 3x of /parkings
+TRAFFIC_STORAGE_REQUESTS = 3
 TARGETS = {  # in-process, SQLite, p99
     "/traffic": 0.150,
     "/aggregation_traffic_congestion_index": 0.050,
@@ -58,7 +61,28 @@ async def seed(env: Env, storage: str) -> Settings:
     return settings
 
 
-def in_process(settings: Settings, count: int) -> dict[str, tuple[list[float], int]]:
+class StorageRequests:
+    """Requests the API's own reader sends (S3 and DynamoDB, retries included), counted by
+    botocore's ``before-send`` hook on its clients."""
+
+    def __init__(self) -> None:
+        self.sent = 0
+
+    def count(self, **_: Any) -> None:
+        self.sent += 1
+
+    def watch(self, reader: Any) -> None:
+        inner = getattr(reader, "inner", reader)  # the masking wrapper's backend
+        for name in ("_ddb", "s3"):
+            client = getattr(inner, name, None)
+            if client is not None:
+                client.meta.events.register("before-send", self.count)
+
+
+def in_process(
+    settings: Settings, count: int, requests: dict[str, float] | None = None
+) -> dict[str, tuple[list[float], int]]:
+    """Latency of each path; with ``requests``, also the storage requests per call (AWS)."""
     from chalice.test import Client
 
     from api.serve import load_app
@@ -75,12 +99,17 @@ def in_process(settings: Settings, count: int) -> dict[str, tuple[list[float], i
                 response = client.http.get(path)
                 assert response.status_code == 200, (path, response.status_code, response.body)
                 size = len(response.body)
+            counter = StorageRequests()
+            if requests is not None:
+                counter.watch(context.reader())
             times = []
             for _ in range(count):
                 start = time.perf_counter()
                 client.http.get(path)
                 times.append(time.perf_counter() - start)
             measured[path] = (times, size)
+            if requests is not None:
+                requests[path] = counter.sent / count
     context.configure(None)
     return measured
 
@@ -169,6 +198,30 @@ def over_http(settings: Settings, count: int) -> dict[str, tuple[list[float], in
             proc.wait()
 
 
+def now_in_one_read(
+    section: Section, measured: dict[str, tuple[list[float], int]], requests: dict[str, float]
+) -> None:
+    """Issue 16's targets on moto: /traffic close to /parkings, and a few storage requests."""
+    for path, sent in requests.items():
+        section.row(f"storage requests per call, DynamoDB (moto) `{path}`", f"{sent:.1f}")
+    traffic, parkings = median(measured["/traffic"][0]), median(measured["/parkings"][0])
+    section.check(
+        "API moto p50 `/traffic` vs `/parkings`",
+        f"{ms(traffic)} vs {ms(parkings)}",
+        f"<= {TRAFFIC_VS_PARKINGS:g}x",
+        ratio(traffic, parkings),
+        traffic <= TRAFFIC_VS_PARKINGS * parkings,
+    )
+    sent = requests["/traffic"]
+    section.check(
+        "API moto storage requests per `/traffic`",
+        f"{sent:.1f}",
+        f"<= {TRAFFIC_STORAGE_REQUESTS}",
+        sent / TRAFFIC_STORAGE_REQUESTS,
+        sent <= TRAFFIC_STORAGE_REQUESTS,
+    )
+
+
 def import_seconds(statement: str) -> float:
     """Seconds to run ``statement`` in a fresh interpreter (interpreter start excluded)."""
     code = (
@@ -203,8 +256,11 @@ async def run(env: Env) -> Section:
     for storage in backends:
         settings = await seed(env, storage)
         name = "SQLite" if storage == "local" else "DynamoDB (moto)"
-        local = in_process(settings, counts[(storage, "in-process")])
+        requests: dict[str, float] | None = {} if storage == "aws" else None
+        local = in_process(settings, counts[(storage, "in-process")], requests)
         describe(section, f"{name}, in-process,", local)
+        if requests is not None:
+            now_in_one_read(section, local, requests)
         if storage == "local":
             for path, limit in TARGETS.items():
                 value = p99(local[path][0])

@@ -12,7 +12,7 @@ import asyncio
 import gzip
 import hashlib
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
@@ -25,6 +25,7 @@ from collector.metrics import Metrics
 from collector.plugin import FetchContext, Fetched, Source, SourceError, SourceSettings
 from collector.secrets import mask_fetched
 from collector.settings import Settings
+from collector.snapshot import write_snapshots
 from collector.source_state import SourceState
 from collector.spool import Spool, SpoolFull
 from collector.storage.base import StorageError, Store
@@ -48,6 +49,9 @@ FAILED: frozenset[str] = frozenset(
 # A run that stored nothing is ``missing`` when the upstream had announced data (a failure:
 # the cursor stays) and ``empty`` when it had not (not a failure, but counted and shown).
 UPSTREAM_FAILED: frozenset[str] = frozenset({"failed", "timeout"})
+# Unchanged runs rewrite the snapshots too: another writer (replay, dlq replay, the spool) may
+# have moved the latest view since, and readers trust a snapshot only while it is refreshed.
+SNAPSHOT_AFTER: frozenset[str] = frozenset({"ok", "empty", "unchanged"})
 
 
 @dataclass
@@ -60,6 +64,10 @@ class RunResult:
     valid: int = 0
     invalid: int = 0
     written: int = 0
+    """Rows written to silver: new or changed records (identical re-polls are skipped)."""
+    unchanged: int = 0
+    """Valid records identical to what silver held under their key: not written again."""
+    unchanged_by_dataset: dict[str, int] = field(default_factory=dict)
     bytes: int = 0
     requests: int = 0
     raw_key: str | None = None
@@ -142,6 +150,8 @@ class SourceRunner:
         except Exception as exc:  # a bug in a plugin or the core: keep the traceback
             result.status, result.error = "error", f"{type(exc).__name__}: {exc}"
             self.log.error("run crashed", exc_info=True)
+        if result.status in SNAPSHOT_AFTER:
+            await self._write_snapshots()
         result.duration_s = round(time.monotonic() - clock, 3)
         result.requests, result.bytes = http.stats.requests, http.stats.bytes
         previous_failures = state.failures
@@ -211,7 +221,9 @@ class SourceRunner:
             batch.valid,
             len(batch.rejects),
         )
-        result.written = batch.valid
+        result.written = batch.written_total
+        result.unchanged = batch.unchanged_total
+        result.unchanged_by_dataset = dict(batch.unchanged)
         self._notify(batch.notices, state)
         if batch.valid == 0:
             if fetched.expect_records:
@@ -227,6 +239,23 @@ class SourceRunner:
         # Only now that silver holds the rows may the plugin's cursor move.
         state.plugin = plugin_state
         state.observe(batch.freshness, keys.ts(now))
+
+    async def _write_snapshots(self) -> None:
+        """Store each dataset's latest snapshot (:mod:`collector.snapshot`) after a good run.
+
+        The records are in silver already: a snapshot that cannot be written fails nothing,
+        readers fall back to the latest view until the next run writes one.
+        """
+        try:
+            written = await write_snapshots(
+                self.store, self.source, interval=self.interval, now=datetime.now(UTC)
+            )
+        except StorageError as exc:
+            self.log.warning("snapshot not written", error=str(exc))
+        except Exception:  # a bug there must not cost the run its bookkeeping
+            self.log.error("snapshot crashed", exc_info=True)
+        else:
+            self.log.debug("snapshots written", bytes=written)
 
     def _with_known(self, stored: SourceState) -> SourceState:
         """The stored state, or this process's newer one when storage could not take it.
@@ -313,6 +342,7 @@ class SourceRunner:
         ):
             m.records.labels(name, stage).inc(value)
         m.bytes.labels(name).inc(result.bytes)
+        m.count_unchanged(name, result.unchanged_by_dataset)
         if result.status in ("ok", "empty", "unchanged"):
             m.last_success.labels(name).set(result.started_at.timestamp())
         m.set_breaker(name, self.breaker.state)
@@ -331,8 +361,9 @@ class SourceRunner:
         else:
             state.last_success_at = at
             state.consecutive_failures = 0
-            state.records_last_run = result.written
-            state.records_total = state.total + result.written
+            # Records in silver after the run: written, or already there unchanged.
+            state.records_last_run = result.written + result.unchanged
+            state.records_total = state.total + result.written + result.unchanged
             if result.raw_key:
                 state.last_raw_key = result.raw_key
         # Safe even for a spooled run: the payload is durable in the spool by now.
@@ -354,6 +385,7 @@ class SourceRunner:
             "valid": result.valid,
             "invalid": result.invalid,
             "written": result.written,
+            "unchanged": result.unchanged,
             "bytes": result.bytes,
             "requests": result.requests,
             "duration_s": result.duration_s,

@@ -140,7 +140,7 @@ def _read(
 ) -> Any:
     """One storage read for the slot; ``key``, ``slot`` and ``hours`` make the cache key."""
     if what == "latest":
-        return _call(_ctx, lambda r: r.latest(name))
+        return _call(_ctx, lambda r: reads.latest(r, name))
     if what == "gold_latest":
         return _call(_ctx, lambda r: r.gold_latest(name))
     if what == "gold":

@@ -26,6 +26,7 @@ from typing import Any
 
 from collector.settings import Settings, SettingsError, load_settings
 from collector.storage import Reader, StorageError, make_reader
+from readlayer import reads
 from readlayer.catalogue import Catalogue, build_catalogue, discover_catalogue
 from readlayer.errors import ConfigError
 from readlayer.manifest import MANIFEST_NAME, Manifest, load_manifest, manifest_from_registry
@@ -235,6 +236,6 @@ def reference(dataset: str) -> list[dict[str, Any]]:
     cached = _ctx.reference.get(dataset)
     if cached is not None and cached[0] > now:
         return cached[1]
-    items = reader().latest(dataset)
+    items = reads.latest(reader(), dataset)
     _ctx.reference[dataset] = (now + REFERENCE_TTL_S, items)
     return items

@@ -11,6 +11,7 @@ from chalicelib import context, schemas
 from chalicelib.listing import Item, snapshot
 from chalicelib.params import NEXT, Param, from_key, limit, name, time_param, time_range, to_key
 from chalicelib.web import Components, Endpoint, Reply, now, route
+from readlayer import reads
 from readlayer.matching import NameQuery
 
 bp = Blueprint(__name__)
@@ -70,7 +71,7 @@ def list_departures(query: dict[str, Any]) -> Reply:
     since, until = time_range(query, since=to_key(anchor - DEFAULT_LOOKBACK))
     items = [
         i
-        for i in context.reader().latest(DATASET)
+        for i in reads.latest(context.reader(), DATASET)
         if since <= str(i.get("observed_at", "")) <= until
     ]
     if query["network"] is not None:

@@ -10,6 +10,7 @@ from chalicelib import context, schemas
 from chalicelib.listing import history, snapshot
 from chalicelib.params import ARRONDISSEMENT, NEXT, SINCE, UNTIL, limit
 from chalicelib.web import Components, Endpoint, Reply, route
+from readlayer import reads
 
 bp = Blueprint(__name__)
 SOURCE = "parking"
@@ -33,7 +34,7 @@ def _items(components: Components) -> dict[str, Any]:
     ),
 )
 def list_parkings(query: dict[str, Any]) -> Reply:
-    items = context.reader().latest(DATASET)
+    items = reads.latest(context.reader(), DATASET)
     if query["arrondissement"] is not None:
         items = [i for i in items if i.get("arrondissement") == query["arrondissement"]]
     return snapshot(items, query, context.catalog().source(SOURCE), route="/parkings")
