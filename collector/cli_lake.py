@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import sys
 import time
 from collections.abc import Iterable
@@ -70,11 +71,17 @@ async def flush_before_exit(ctx: Context, store: Store, sources: Iterable[Source
     from collector.lease import LAKE
 
     # One lake writer at a time: a daemon on the same storage may hold the lake's lease.
+    from collector.storage import StorageError
+
     now_ms = int(time.time() * 1000)
     holder = f"{ctx.app.daemon_id}:cli"
-    lease = await store.acquire_lease(
-        LAKE, holder, now_ms=now_ms, duration_ms=int(LAKE_FLUSH_LEASE_S * 1000)
-    )
+    try:
+        lease = await store.acquire_lease(
+            LAKE, holder, now_ms=now_ms, duration_ms=int(LAKE_FLUSH_LEASE_S * 1000)
+        )
+    except StorageError as exc:  # what was stored waits in bronze for the next flush
+        print(f"lake: not flushed, storage refused its lease: {exc}", file=sys.stderr)
+        return 1
     if lease.holder != holder:
         print(
             f"lake: not flushed here, {lease.holder} writes it (within PARIS_LAKE__INTERVAL)",
@@ -85,7 +92,8 @@ async def flush_before_exit(ctx: Context, store: Store, sources: Iterable[Source
     try:
         result: LakeFlush = await Lake(ctx.app, store).flush(list(sources), aggregations)
     finally:
-        await store.release_lease(LAKE, holder)
+        with contextlib.suppress(StorageError):  # it expires by itself
+            await store.release_lease(LAKE, holder)
     for name, error in sorted(result.failures.items()):
         print(f"lake: {name} not written: {error}", file=sys.stderr)
     for report in result.reports.values():

@@ -558,3 +558,95 @@ def points_map(
     fig.update_traces(marker={"size": 8, "opacity": 0.8})
     fig.update_layout(coloraxis_colorbar=_map_colorbar(colour or ""))
     return _map_layout(fig, stamp)
+
+
+# long ranges from the lake -------------------------------------------------------------------
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+HOURS = list(range(24))
+BAND_COLOUR = "rgba(21,101,192,0.15)"
+TODAY_COLOUR = "#d84315"
+
+
+def typical_day(
+    rows: Sequence[Mapping[str, Any]],
+    stamp: Stamp,
+    *,
+    y_title: str,
+    percent: bool = False,
+    y_range: tuple[float, float] | None = None,
+) -> go.Figure:
+    """Today's curve over the usual band, per Paris hour of the day (the Sytadin habit).
+
+    ``rows``: one per hour 0-23 with ``value`` (today), ``median``, ``p10`` and ``p90`` (the
+    usual day); a missing value is a gap, not a zero.
+    """
+    by_hour = {int(r["hour"]): r for r in rows}
+
+    def column(name: str) -> list[float | None]:
+        return [_num(by_hour.get(h, {}).get(name)) for h in HOURS]
+
+    fmt = ":.1%" if percent else ":.1f"
+    fig = go.Figure()
+    # p90 first, invisible; p10 fills up to it: plotly fills between consecutive traces.
+    fig.add_trace(
+        go.Scatter(
+            x=HOURS, y=column("p90"), mode="lines", line={"width": 0}, name="usual p90",
+            showlegend=False, hovertemplate="%{x}:00 p90 %{y" + fmt + "}<extra></extra>",
+        )
+    )  # fmt: skip
+    fig.add_trace(
+        go.Scatter(
+            x=HOURS, y=column("p10"), mode="lines", line={"width": 0}, fill="tonexty",
+            fillcolor=BAND_COLOUR, name="usual p10-p90",
+            hovertemplate="%{x}:00 p10 %{y" + fmt + "}<extra></extra>",
+        )
+    )  # fmt: skip
+    fig.add_trace(
+        go.Scatter(
+            x=HOURS, y=column("median"), mode="lines", name="usual median",
+            line={"color": "#1565c0", "width": 1.5, "dash": "dot"},
+            hovertemplate="%{x}:00 median %{y" + fmt + "}<extra></extra>",
+        )
+    )  # fmt: skip
+    fig.add_trace(
+        go.Scatter(
+            x=HOURS, y=column("value"), mode="lines+markers", name="today",
+            line={"color": TODAY_COLOUR, "width": 2.5}, marker={"size": 5}, connectgaps=False,
+            hovertemplate="%{x}:00 today %{y" + fmt + "}<extra></extra>",
+        )
+    )  # fmt: skip
+    yaxis: dict[str, Any] = {"title": y_title, "tickformat": ".0%" if percent else None}
+    if y_range is not None:
+        yaxis["range"] = y_range
+    fig.update_layout(
+        xaxis={"title": "hour of the day (Paris)", "range": [-0.5, 23.5], "dtick": 3},
+        yaxis=yaxis,
+    )
+    return _finish(fig, stamp)
+
+
+def week_heatmap(
+    rows: Iterable[Mapping[str, Any]], stamp: Stamp, *, label: str, percent: bool = False
+) -> go.Figure:
+    """A mean per (Paris weekday, hour): 7 rows Monday to Sunday, 24 columns; an hour with
+    no sample is blank."""
+    z: list[list[float | None]] = [[None] * 24 for _ in WEEKDAYS]
+    for row in rows:
+        day, hour, value = row.get("weekday"), row.get("hour"), _num(row.get("value"))
+        if isinstance(day, int) and isinstance(hour, int) and 0 <= day < 7 and 0 <= hour < 24:
+            z[day][hour] = value
+    fmt = ":.0%" if percent else ":.1f"
+    fig = go.Figure(
+        go.Heatmap(
+            z=z, x=HOURS, y=list(WEEKDAYS), colorscale="RdYlGn_r", hoverongaps=False,
+            zmin=0 if percent else None, zmax=1 if percent else None,
+            colorbar={"title": {"text": label, "side": "right"}, "thickness": 10,
+                      "tickformat": ".0%" if percent else None},
+            hovertemplate="%{y} %{x}:00<br>%{z" + fmt + "}<extra></extra>",
+        )
+    )  # fmt: skip
+    fig.update_layout(
+        xaxis={"title": "hour of the day (Paris)", "dtick": 3},
+        yaxis={"autorange": "reversed"},  # Monday on top, as a calendar reads
+    )
+    return _finish(fig, stamp, right=10)

@@ -13,20 +13,24 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import pandas as pd  # type: ignore[import-untyped]
 import streamlit as st
 
+from collector import keys
 from collector.settings import Settings, SettingsError, load_settings
 from collector.storage import Reader, StorageError, make_reader
+from dashboard import buckets
 from dashboard.csv_export import Publisher
+from readlayer import lake as lakes
 from readlayer import reads, status
 from readlayer.catalogue import AggregationInfo as AggregationInfo
 from readlayer.catalogue import Catalogue as BaseCatalogue
@@ -42,7 +46,15 @@ T = TypeVar("T")
 PARIS = ZoneInfo("Europe/Paris")
 MIN_TTL_S, MAX_TTL_S, DEFAULT_TTL_S = 15.0, 300.0, 60.0
 TREND_HOURS = 48
-TREND_LIMIT = 2000
+HOT_HOURS = TREND_HOURS
+"""Trends up to this long are every run, from the hot store; longer ones are means per
+hour, day or week from the lake (the hot store holds a range, the lake answers it fast)."""
+HOT_MAX_POINTS = 30_000
+"""The most runs one trend reads from the hot store (90 days of a 5-minute analytic): past
+it the chart starts later, and its subtitle says from when."""
+GOLD_PAGE = 1000
+LAKE_TTL_S = MAX_TTL_S
+"""The lake is written hourly: its reads are cached for five minutes."""
 MISSING = "—"
 """What a table cell, a card or a caption shows for a value that is not known."""
 STALE_FACTOR = status.STALE_AFTER_INTERVALS
@@ -144,7 +156,8 @@ def _read(
     if what == "gold_latest":
         return _call(_ctx, lambda r: r.gold_latest(name))
     if what == "gold":
-        return _call(_ctx, lambda r: reads.trend(r, name, _ctx.now, hours, TREND_LIMIT))
+        since = keys.ts(_ctx.now - timedelta(hours=hours))
+        return _call(_ctx, lambda r: _gold_range(r, name, since))
     if what == "states":
         return _call(_ctx, lambda r: r.states())
     raise ValueError(what)
@@ -183,6 +196,22 @@ def gold_series(ctx: Context, name: str, hours: float = TREND_HOURS) -> list[dic
     return list(reversed(points))
 
 
+def _gold_range(reader: Reader, name: str, since: str) -> list[dict[str, Any]]:
+    """Gold points since ``since``, newest first, page after page up to :data:`HOT_MAX_POINTS`
+    (one page would keep only the newest runs of a long range)."""
+    items: list[dict[str, Any]] = []
+    cursor = None
+    while len(items) < HOT_MAX_POINTS:
+        page = reader.gold(
+            name, since, "~", limit=min(GOLD_PAGE, HOT_MAX_POINTS - len(items)), cursor=cursor
+        )
+        items += page.items
+        if page.next is None:
+            break
+        cursor = page.next
+    return items
+
+
 def no_gold_message(ctx: Context, name: str) -> str:
     if ctx.catalogue.aggregations and name not in ctx.catalogue.aggregations:
         return f"The analytic {name} is not installed."
@@ -206,6 +235,184 @@ def states(ctx: Context) -> dict[str, dict[str, Any]]:
     ttl = min((ctx.catalogue.ttl(s) for s in ctx.catalogue.sources), default=DEFAULT_TTL_S)
     result: dict[str, dict[str, Any]] = _cached(ctx, "states", "", ttl)
     return result
+
+
+# the lake -----------------------------------------------------------------------------------
+WEEK_H, QUARTER_H = 7 * 24, 92 * 24
+
+
+def bucket_for(hours: float) -> str:
+    """The mean a long trend draws: hourly up to a week, daily up to three months, weekly
+    beyond (a few hundred points at most, whatever the range)."""
+    return "hour" if hours <= WEEK_H else "day" if hours <= QUARTER_H else "week"
+
+
+@dataclass(frozen=True)
+class Trend:
+    """Fields of an analytic over a time range, as a trend chart draws them."""
+
+    times: list[datetime]
+    """UTC: each run's time, or each bucket's start."""
+    values: dict[str, list[float | None]]
+    bucket: str | None
+    """None: every run (a short range); ``hour``, ``day`` or ``week``: Paris-calendar means."""
+    from_lake: bool
+    note: str | None = None
+    """Why the lake did not answer a long range, said above the chart; None when it did."""
+
+
+def trend(
+    ctx: Context, name: str, fields: Iterable[str], hours: float, *, time_field: str | None = None
+) -> Trend:
+    """``fields`` of analytic ``name`` over the last ``hours``.
+
+    Up to :data:`HOT_HOURS`, every run from the hot store (its time ``time_field`` of its data
+    when given, e.g. the counted hour, else its ``window_end``). Longer, means per
+    :func:`bucket_for` from the lake, topped up from the hot store with the runs the lake has
+    not received yet; with no lake, or none of the range in it, the same means of what the
+    hot store keeps, and :attr:`Trend.note` says so. :class:`NoData` when neither has a run.
+    """
+    wanted = list(fields)
+    if hours <= HOT_HOURS:
+        pairs = []
+        for p in gold_series(ctx, name, hours):
+            at = parse_time(p["data"].get(time_field)) if time_field else None
+            at = at or parse_time(p.get("window_end"))
+            if at is not None:
+                pairs.append((at, p["data"]))
+        return Trend(
+            [t for t, _ in pairs],
+            {f: [buckets.number(d.get(f)) for _, d in pairs] for f in wanted},
+            None,
+            from_lake=False,
+        )
+    bucket = bucket_for(hours)
+    since = ctx.now - timedelta(hours=hours)
+    try:
+        known = set(_lake(ctx, "fields", name))
+        series = {
+            f: buckets.of_rows(_lake(ctx, "series", name, f, since, ctx.now, bucket))
+            for f in wanted
+            if f in known
+        }
+        if any(series.values()):
+            newest: datetime | None = _lake(ctx, "newest", name)
+            top = buckets.of_points(_hot_points(ctx, name, newest or since), wanted, bucket)
+            return _bucketed({f: buckets.merge(series.get(f, {}), top[f]) for f in wanted}, bucket)
+        note = f"The lake holds no {name} result of this range yet"
+    except lakes.LakeUnavailable as exc:
+        note = f"The lake cannot be read ({exc})"
+    except Exception:
+        log.exception("lake read of %s failed", name)
+        note = "The lake could not be read (the details are in the dashboard's log)"
+    points = _hot_points(ctx, name, since)
+    if not points:
+        gold_latest(ctx, name)  # NoData when the analytic has never run
+        raise NoData(f"{note}, and the hot store holds no {name} result of it either.")
+    merged = buckets.of_points(points, wanted, bucket)
+    first = data_span(points)
+    return _bucketed(
+        merged,
+        bucket,
+        note=f"{note}: the chart shows the means of what the hot store keeps, from {first}.",
+    )
+
+
+def data_span(points: list[tuple[datetime, Any]]) -> str:
+    return f"{paris_time(min(t for t, _ in points))} (Paris)"
+
+
+def _bucketed(
+    merged: Mapping[str, Mapping[datetime, buckets.Bucket]], bucket: str, *, note: str | None = None
+) -> Trend:
+    times = sorted({at for found in merged.values() for at in found})
+    values: dict[str, list[float | None]] = {}
+    for f, found in merged.items():
+        values[f] = [found[t].value if t in found else None for t in times]
+    return Trend(times, values, bucket, from_lake=note is None, note=note)
+
+
+def _hot_points(ctx: Context, name: str, after: datetime) -> list[tuple[datetime, dict[str, Any]]]:
+    """``(window_end, data)`` of the hot store's runs ending after ``after``, oldest first."""
+    # Whole hours, so that the read is the same cache entry for the whole slot.
+    hours = max(1, math.ceil((ctx.now - after).total_seconds() / 3600))
+    points: list[dict[str, Any]] = _cached(ctx, "gold", name, ctx.catalogue.ttl(name), hours)
+    found = []
+    for p in reversed(points):
+        end = parse_time(p.get("window_end"))
+        if end is not None and end > after:
+            found.append((end, p["data"]))
+    return found
+
+
+def typical_day(ctx: Context, name: str, field: str, *, weeks: int = 8) -> list[dict[str, Any]]:
+    """Per Paris hour of today: ``value`` (today, the hot store's runs), ``median``, ``p10``,
+    ``p90`` (the same weekday over the ``weeks`` before, the lake's); :class:`NoData` when
+    there is no usual day to draw."""
+    today = ctx.now.astimezone(PARIS).date()
+    try:
+        rows: list[dict[str, Any]] = _lake(ctx, "typical", name, field, today, weeks)
+    except lakes.LakeUnavailable as exc:
+        raise NoData(f"The usual day comes from the lake, which cannot be read: {exc}.") from None
+    if not any(r.get("days") for r in rows):
+        raise NoData(
+            f"No usual day yet: the lake holds no {name} result of the {weeks} weeks before today."
+        )
+    midnight = datetime(today.year, today.month, today.day, tzinfo=PARIS).astimezone(UTC)
+    # Today's curve from the hot store: the lake is written hourly, the hot store has the
+    # last run. An hour the hot store lacks keeps the lake's value.
+    live = buckets.hourly(_hot_points(ctx, name, midnight), field)
+    return [{**r, "value": live.get(int(r["hour"]), r.get("value"))} for r in rows]
+
+
+def hour_of_week(ctx: Context, dataset: str, field: str, *, days: int) -> list[dict[str, Any]]:
+    """``field`` of ``dataset`` averaged per Paris (weekday, hour) over the last ``days``, from
+    the lake; :class:`NoData` when it cannot be read or holds nothing of the period."""
+    since = ctx.now - timedelta(days=days)
+    try:
+        rows: list[dict[str, Any]] = _lake(ctx, "week", dataset, field, since, ctx.now)
+    except lakes.LakeUnavailable as exc:
+        raise NoData(
+            f"The week's profile comes from the lake, which cannot be read: {exc}."
+        ) from None
+    if not rows:
+        raise NoData(f"The lake holds no {dataset} record of the last {days} days yet.")
+    return rows
+
+
+def _lake(ctx: Context, what: str, name: str, *args: Any) -> Any:
+    # Times in the cache key are cut to the slot: one read per five minutes, every session.
+    slot = int(time.time() // LAKE_TTL_S)
+    cut = tuple(_to_slot(a) for a in args)
+    return _lake_read(ctx.key, what, name, slot, ctx, cut)
+
+
+def _to_slot(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.replace(second=0, microsecond=0, minute=value.minute - value.minute % 5)
+    return value
+
+
+@st.cache_data(show_spinner=False, ttl=2 * LAKE_TTL_S, max_entries=256)
+def _lake_read(
+    key: str, what: str, name: str, slot: int, _ctx: Context, args: tuple[Any, ...]
+) -> Any:
+    """One lake read for the slot; a :class:`readlayer.lake.LakeUnavailable` is not cached."""
+    lake = lakes.Lake.open(_ctx.settings)
+    if what == "fields":
+        return lakes.numeric_fields(lake, name)
+    if what == "newest":
+        return lakes.newest(lake, name)
+    if what == "series":
+        field_, since, until, bucket = args
+        return lakes.series(lake, name, field_, since=since, until=until, bucket=bucket)
+    if what == "typical":
+        field_, day, weeks = args
+        return lakes.typical_day(lake, name, field_, day=day, weeks=weeks)
+    if what == "week":
+        field_, since, until = args
+        return lakes.hour_of_week(lake, name, field_, since=since, until=until)
+    raise ValueError(what)
 
 
 # freshness ----------------------------------------------------------------------------------

@@ -27,6 +27,9 @@ LAST_INSTANT = "(window_end - INTERVAL 1 SECOND)"
 """A window is counted in the hour or day its last instant falls in: the result of 08:00-09:00
 is the hour 8, the window ending at midnight is the day before's."""
 _COLUMN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,99}$")
+_NOT_FIELDS = frozenset(
+    {"entity_id", "observed_at", "raw_key", "window_start", "window_end", "ran_at"}
+)
 
 
 class LakeUnavailable(Exception):
@@ -182,6 +185,34 @@ def hour_of_week(
         FROM hourly GROUP BY 1, 2 ORDER BY 1, 2
     """
     return lake.rows(sql, [since, until])
+
+
+def numeric_fields(lake: Lake, name: str) -> list[str]:
+    """The numeric columns of a dataset's or an analytic's table, in table order (none
+    without a table): what :func:`series` can average. Keys and times are not fields."""
+    if not lake.has(name):
+        return []
+    import pyarrow as pa
+
+    schema = lake.catalog.load_table(f"{lake.namespace}.{table_name(name)}").schema().as_arrow()
+    return [
+        f.name
+        for f in schema
+        if (pa.types.is_integer(f.type) or pa.types.is_floating(f.type))
+        and f.name not in _NOT_FIELDS
+    ]
+
+
+def newest(lake: Lake, name: str) -> datetime | None:
+    """The ``window_end`` of an analytic's newest point in the lake (None: no point yet).
+
+    The lake is written on its own interval, so its newest point may be an hour behind the
+    hot store's: a reader tops a series up from the hot store after this instant.
+    """
+    if not lake.has(name):
+        return None
+    rows = lake.rows(f"SELECT max(window_end) AS at FROM {table_name(name)}")
+    return _utc(rows[0])["at"] if rows and rows[0]["at"] is not None else None
 
 
 def _utc(row: dict[str, Any]) -> dict[str, Any]:

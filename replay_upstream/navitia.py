@@ -16,7 +16,7 @@ from aiohttp import web
 
 from replay_upstream.departures_data import PARIS
 from replay_upstream.faults import reshape
-from replay_upstream.navitia_links import disruption, templated_links
+from replay_upstream.navitia_links import disruption_of, templated_links
 from replay_upstream.navitia_shape import (
     FEED_PUBLISHERS,
     departure,
@@ -129,7 +129,7 @@ async def departures(request: web.Request) -> web.StreamResponse:
     for dep, shown in items:
         delay = dep.delay(now) if realtime else 0
         rt = realtime and (dep.realtime_info or delay > 0)
-        found = disruption(dep, delay, now) if delay else None
+        found = disruption_of(dep, delay, now)
         if found:
             disruptions.append(found)
         item = departure(

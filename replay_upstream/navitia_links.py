@@ -1,4 +1,4 @@
-"""Navitia's disruptions (for delayed trains) and the answer's templated links."""
+"""Navitia's disruptions (delayed, cancelled and added trains) and the answer's templated links."""
 
 from __future__ import annotations
 
@@ -11,12 +11,36 @@ from replay_upstream.departures_data import Departure
 from replay_upstream.navitia_shape import fmt
 
 
-def disruption(dep: Departure, delay: int, now: datetime) -> dict[str, Any]:
+# Navitia's severity of each effect, as the SNCF feed publishes it.
+SEVERITIES = {
+    "SIGNIFICANT_DELAYS": ("trip delayed", 42),
+    "NO_SERVICE": ("trip canceled", 42),
+    "ADDITIONAL_SERVICE": ("trip added", 42),
+}
+CAUSES = ("", " (incident technique)", " (régulation du trafic)", " (affluence)")
+
+
+def disruption_of(dep: Departure, delay: int, now: datetime) -> dict[str, Any] | None:
+    """The disruption a departure links to at ``now``, if any (its board shows it)."""
+    if dep.cancelled and dep.announced(now):
+        return disruption(dep, "NO_SERVICE", now)
+    if dep.added:
+        return disruption(dep, "ADDITIONAL_SERVICE", now)
+    return disruption(dep, "SIGNIFICANT_DELAYS", now, delay) if delay else None
+
+
+def disruption(
+    dep: Departure, effect: str, now: datetime, delay: int = 0
+) -> dict[str, Any]:
     rng = random.Random(dep.vehicle_journey)
     ident = str(uuid.UUID(int=rng.getrandbits(128)))
-    text = f"Retard de {delay} min" + rng.choice(
-        ("", " (incident technique)", " (régulation du trafic)", " (affluence)")
-    )
+    cause = rng.choice(CAUSES)
+    text = {
+        "SIGNIFICANT_DELAYS": f"Retard de {delay} min{cause}",
+        "NO_SERVICE": f"Train supprimé{cause}",
+        "ADDITIONAL_SERVICE": "Train supplémentaire",
+    }[effect]
+    name, priority = SEVERITIES[effect]
     return {
         "id": ident,
         "disruption_id": ident,
@@ -26,9 +50,9 @@ def disruption(dep: Departure, delay: int, now: datetime) -> dict[str, Any]:
         "status": "active",
         "contributor": "realtime.sncf",
         "severity": {
-            "name": "trip delayed",
-            "effect": "SIGNIFICANT_DELAYS",
-            "priority": 42,
+            "name": name,
+            "effect": effect,
+            "priority": priority,
             "color": "#000000",
         },
         "messages": [

@@ -122,6 +122,23 @@ def _line(dep: Departure, dest: Destination) -> dict[str, Any]:
     }
 
 
+def _stop_date_time(
+    dep: Departure, shown: datetime, freshness: str, links: list[dict[str, Any]]
+) -> dict[str, Any]:
+    times: dict[str, Any] = {
+        "departure_date_time": fmt(shown),
+        "base_departure_date_time": fmt(dep.base),
+        "arrival_date_time": fmt(shown),
+        "base_arrival_date_time": fmt(dep.base),
+        "additional_informations": [],
+        "links": links,
+        "data_freshness": freshness,
+    }
+    if dep.added:  # an added trip has no scheduled time: Navitia leaves the base_* keys out
+        del times["base_departure_date_time"], times["base_arrival_date_time"]
+    return times
+
+
 def departure(
     dep: Departure, shown: datetime, freshness: str, disruption_id: str | None
 ) -> dict[str, Any]:
@@ -186,15 +203,7 @@ def departure(
             "stop_area": station_area(dep.station, admin=True),
             "equipments": [],
         },
-        "stop_date_time": {
-            "departure_date_time": fmt(shown),
-            "base_departure_date_time": fmt(dep.base),
-            "arrival_date_time": fmt(shown),
-            "base_arrival_date_time": fmt(dep.base),
-            "additional_informations": [],
-            "links": [origin_link, terminus_link],
-            "data_freshness": freshness,
-        },
+        "stop_date_time": _stop_date_time(dep, shown, freshness, [origin_link, terminus_link]),
         "display_informations": {
             "commercial_mode": dep.network,
             "network": dep.network,

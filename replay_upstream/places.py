@@ -1,7 +1,8 @@
 """Place generated things in Paris, from the bundled arrondissement polygons.
 
 Points are drawn inside a given arrondissement, anywhere in Paris (area-weighted), or in a
-ring just outside the city limits (périphérique ramps, motorway accesses).
+ring just outside the city limits (périphérique ramps, motorway accesses); lines drawn from
+approximate waypoints are pulled back inside the limits (:func:`into_paris`).
 """
 
 from __future__ import annotations
@@ -10,8 +11,10 @@ import math
 import random
 from functools import cache
 
+import numpy as np
 import orjson
 import shapely
+from numpy.typing import NDArray
 from shapely.geometry import Polygon
 from shapely.geometry.base import BaseGeometry
 
@@ -103,3 +106,54 @@ def outside_paris(
 
 def is_in_paris(lon: float, lat: float) -> bool:
     return bool(shapely.contains_xy(_paris(), lon, lat))
+
+
+@cache
+def _paris_within(margin_m: float) -> BaseGeometry:
+    inner = _paris().buffer(-margin_m / M_PER_DEG_LAT)
+    shapely.prepare(inner)
+    return inner
+
+
+def into_paris(lonlat: NDArray[np.float64], margin_m: float = 12.0) -> NDArray[np.float64]:
+    """The points (rows of lon, lat), each one outside Paris, or within ``margin_m`` of its
+    limits, moved to the nearest point that is not."""
+    inner = _paris_within(margin_m)
+    outside = ~shapely.contains_xy(inner, lonlat[:, 0], lonlat[:, 1])
+    if not outside.any():
+        return lonlat
+    moved = lonlat.copy()
+    links = shapely.shortest_line(inner, shapely.points(lonlat[outside]))
+    moved[outside] = shapely.get_coordinates(links)[::2]  # each link starts on ``inner``
+    return moved
+
+
+def lines_in_paris(lines: list[NDArray[np.float64]], tolerance_m: float = 5.0) -> NDArray[np.bool_]:
+    """For each polyline (rows of lon, lat): does it stay within ``tolerance_m`` of Paris?"""
+    shapes = shapely.linestrings(
+        np.vstack(lines), indices=np.repeat(np.arange(len(lines)), [len(x) for x in lines])
+    )
+    return np.asarray(shapely.contains(_paris_around(tolerance_m), shapes), dtype=bool)
+
+
+@cache
+def _paris_around(tolerance_m: float) -> BaseGeometry:
+    around = _paris().buffer(tolerance_m / M_PER_DEG_LAT)
+    shapely.prepare(around)
+    return around
+
+
+def limit_beyond(lon: float, lat: float, margin_m: float, max_m: float) -> float | None:
+    """How far, going away from the centre from (lon, lat), until ``margin_m`` from the
+    city limits; None if that is more than ``max_m``."""
+    dx, dy = (lon - CENTRE[0]) * M_PER_DEG_LON, (lat - CENTRE[1]) * M_PER_DEG_LAT
+    norm = math.hypot(dx, dy) or 1.0
+    far = offset(lon, lat, dx / norm * max_m, dy / norm * max_m)
+    ray = shapely.LineString([(lon, lat), far])
+    crossing = ray.intersection(_paris_within(margin_m).boundary)
+    if crossing.is_empty:
+        return None
+    points = shapely.get_coordinates(crossing)
+    east = (points[:, 0] - lon) * M_PER_DEG_LON
+    north = (points[:, 1] - lat) * M_PER_DEG_LAT
+    return float(np.hypot(east, north).min())

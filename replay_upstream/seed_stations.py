@@ -1,7 +1,9 @@
 """Seed data for the Paris termini: stop areas and, per station, its services.
 
 A service is (network, line code, share of the day's departures, first train number, last
-train number, destinations). A destination is (UIC code, name, city).
+train number, destinations). A destination is (UIC code, name, city). ``NIGHT_SERVICES``
+are the few services still running between about 01:00 and 05:00 (last and first suburban
+trains, a night Intercités), drawn from each station's own day services.
 """
 
 from __future__ import annotations
@@ -362,4 +364,28 @@ SERVICES: dict[str, tuple[Service, ...]] = {
             ),
         ),
     ),
+}
+
+
+def _service(uic: str, network: str, code: str = "") -> Service:
+    return next(s for s in SERVICES[uic] if s[0] == network and s[1] == code)
+
+
+def _night(uic: str, *picks: tuple[str, str, float]) -> tuple[Service, ...]:
+    """The station's day services ``(network, code)`` re-weighted for the night."""
+    out = []
+    for network, code, share in picks:
+        _, _, _, low, high, destinations = _service(uic, network, code)
+        out.append((network, code, share, low, high, destinations))
+    return tuple(out)
+
+
+# Bercy has no night service: its first train leaves after 05:00.
+NIGHT_SERVICES: dict[str, tuple[Service, ...]] = {
+    "87686006": _night("87686006", ("Transilien", "R", 0.8), ("MOBIGO", "", 0.2)),
+    "87271007": _night("87271007", ("RER", "B", 0.6), ("Transilien", "H", 0.4)),
+    "87384008": _night("87384008", ("Transilien", "L", 0.5), ("Transilien", "J", 0.5)),
+    "87391003": _night("87391003", ("Transilien", "N", 0.85), ("REMI", "", 0.15)),
+    "87113001": _night("87113001", ("Transilien", "P", 0.9), ("FLUO", "", 0.1)),
+    "87547000": _night("87547000", ("RER", "C", 0.75), ("Intercités", "", 0.25)),
 }

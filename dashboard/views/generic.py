@@ -193,10 +193,7 @@ def source_body(facts: plugin_info.PluginFacts | None, ctx: data.Context, name: 
 # an analytic --------------------------------------------------------------------------------
 def trends(ctx: data.Context, name: str, schema: Mapping[str, Any]) -> None:
     chosen = time_range.control(f"{name}-range")
-    points = time_range.series(ctx, name, chosen)
-    fields = plugin_info.numeric_fields(schema) or sorted(
-        k for k, v in points[-1]["data"].items() if _number(v) is not None
-    )
+    fields = plugin_info.numeric_fields(schema) or _fields_of(ctx, name)
     if not fields:
         ui.say(st.info, f"{name} has no numeric field to follow over time.")
         return
@@ -204,26 +201,26 @@ def trends(ctx: data.Context, name: str, schema: Mapping[str, Any]) -> None:
         st.multiselect("Fields", fields, default=fields[:TRENDS_SHOWN], key=f"{name}-fields")
         or fields[:1]
     )
-    times = [data.parse_time(p.get("window_end")) for p in points]
+    found = time_range.trend(ctx, name, shown, chosen)
     described = plugin_info.properties(schema)
     columns = st.columns(2)
     for i, field in enumerate(shown):
-        pairs = [
-            (t, p["data"].get(field)) for t, p in zip(times, points, strict=True) if t is not None
-        ]
         stamp = ui.stamp(
             ctx,
             name,
             f"{name}: {field}",
             str(described.get(field, {}).get("description") or f"analytic {name}"),
-            f"{chosen.describe()}: {len(pairs)} runs to "
-            f"{data.paris_time(pairs[-1][0] if pairs else None)} (Paris)",
+            time_range.when(found, chosen),
         )
-        fig = charts.trend(
-            [t for t, _ in pairs], [_number(v) for _, v in pairs], stamp, y_title=field
-        )
+        fig = charts.trend(found.times, found.values[field], stamp, y_title=field)
         with columns[i % 2]:
             ui.chart(fig, f"{name}-trend-{field}")
+
+
+def _fields_of(ctx: data.Context, name: str) -> list[str]:
+    """An analytic with no known schema: the numeric fields of its newest run."""
+    newest = data.gold_latest(ctx, name)["data"]
+    return sorted(k for k, v in newest.items() if _number(v) is not None)
 
 
 def latest_lists(ctx: data.Context, name: str) -> None:

@@ -38,7 +38,7 @@ def occupancy(ctx: data.Context) -> None:
     rate = d.get("occupancy_rate")
     st.metric(
         "Car park occupancy",
-        "-" if rate is None else f"{rate:.0%}",
+        ui.MISSING if rate is None else f"{rate:.0%}",
         delta=_delta(rate, before, 100),
         delta_color="inverse",
         delta_description="points since the previous run",
@@ -59,7 +59,9 @@ def in_operation(ctx: data.Context) -> None:
         help="Car parks with a fresh, plausible live count of free places.",
     )
     share = d.get("share_in_operation")
-    st.caption(f"{'-' if share is None else f'{share:.0%}'} in operation · {ui.window(point)}")
+    st.caption(
+        f"{ui.MISSING if share is None else f'{share:.0%}'} in operation · {ui.window(point)}"
+    )
 
 
 def congestion(ctx: data.Context) -> None:
@@ -68,7 +70,7 @@ def congestion(ctx: data.Context) -> None:
     index = d.get("congestion_index")
     st.metric(
         "Road congestion index",
-        "-" if index is None else f"{index:.1f} / 100",
+        ui.MISSING if index is None else f"{index:.1f} / 100",
         delta=_delta(index, before),
         delta_color="inverse",
         delta_description="since the previous hour",
@@ -92,14 +94,14 @@ def departures(ctx: data.Context) -> None:
     )
     mean = total.get("mean_delay_minutes")
     st.caption(
-        f"{'-' if share is None else f'{share:.0%}'} delayed, mean delay "
-        f"{'-' if mean is None else f'{mean:.1f} min'} · {ui.window(point)}"
+        f"{ui.MISSING if share is None else f'{share:.0%}'} delayed, mean delay "
+        f"{ui.MISSING if mean is None else f'{mean:.1f} min'} · {ui.window(point)}"
     )
 
 
 def _shown(value: Any) -> str:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        return "-"
+        return ui.MISSING
     return f"{value:,}" if isinstance(value, int) else f"{value:,.2f}"
 
 
@@ -110,7 +112,9 @@ def headline(ctx: data.Context, facts: plugin_info.PluginFacts | None, name: str
     fields = plugin_info.numeric_fields(facts.schemas.get(name, {})) if facts else []
     field = next((f for f in fields if f in d), None)
     st.metric(
-        name, _shown(d.get(field)) if field else "-", help=facts.description if facts else None
+        name,
+        _shown(d.get(field)) if field else ui.MISSING,
+        help=ui.escape(facts.description) if facts and facts.description else None,
     )
     st.caption(f"{field or 'no numeric field'} · {ui.window(point)}")
 
@@ -143,7 +147,7 @@ def sources(ctx: data.Context) -> None:
         return
     for column, item in zip(st.columns(len(rows)), rows, strict=True):
         with column, st.container(border=True):
-            st.markdown(f"**{item.source}**")
+            st.markdown(f"**{ui.escape(item.source)}**")
             ui.badge(item.status)
             st.caption(
                 f"last update {data.age(item.last_success, ctx.now)}"

@@ -1,4 +1,5 @@
-"""Parking: the car parks on a map, the occupancy trend, prices by arrondissement, a table."""
+"""Parking: the car parks on a map, the occupancy trend, today against the usual day, the
+hour-of-week profile, prices by arrondissement, a table."""
 
 from __future__ import annotations
 
@@ -11,6 +12,9 @@ import streamlit as st
 from dashboard import charts, data, filters, time_range, ui
 
 DURATIONS = ("1h", "2h", "3h", "4h", "24h")
+WEEKS = 8
+PERIODS = {"1 week": 7, "4 weeks": 28, "12 weeks": 84, "1 year": 365}
+DEFAULT_PERIOD = "4 weeks"
 LIVE, STALE, NO_COUNT = "live", "stale", "none"
 COUNT_HELP = (
     f"{LIVE}: a current live count; {STALE}: the count is {data.STALE_FACTOR:g} intervals "
@@ -117,25 +121,63 @@ def car_map(ctx: data.Context, kept: filters.Kept) -> None:
 
 
 def occupancy_trend(ctx: data.Context, chosen: time_range.TimeRange) -> None:
-    points = time_range.series(ctx, "overall_occupancy_rate", chosen)
-    times = [data.parse_time(p["window_end"]) for p in points]
+    found = time_range.trend(ctx, "overall_occupancy_rate", ["occupancy_rate"], chosen)
     stamp = ui.stamp(
         ctx,
         "overall_occupancy_rate",
         "Car park occupancy, city-wide",
         "analytic overall_occupancy_rate: occupied share over the car parks reporting",
-        f"{chosen.describe()}: {len(points)} runs to {data.paris_time(times[-1])} (Paris)",
+        time_range.when(found, chosen),
     )
-    values = [p["data"].get("occupancy_rate") for p in points]
     fig = charts.trend(
-        [t for t in times if t is not None],
-        [v for t, v in zip(times, values, strict=True) if t is not None],
+        found.times,
+        found.values["occupancy_rate"],
         stamp,
         y_title="occupied share",
         percent=True,
         y_range=(0, 1),
     )
     ui.chart(fig, "parking-occupancy-trend")
+
+
+def occupancy_today(ctx: data.Context) -> None:
+    rows = data.typical_day(ctx, "overall_occupancy_rate", "occupancy_rate", weeks=WEEKS)
+    days = max(int(r.get("days") or 0) for r in rows)
+    weekday = ctx.now.astimezone(data.PARIS).strftime("%A")
+    stamp = ui.stamp(
+        ctx,
+        "overall_occupancy_rate",
+        "Occupancy today against a usual " + weekday,
+        f"today's hourly occupied share over the p10-p90 band and median of the {days} "
+        f"{weekday}s before (the lake, last {WEEKS} weeks)",
+        f"{data.paris_time(ctx.now)} (Paris), hours of the day in Paris time",
+    )
+    fig = charts.typical_day(rows, stamp, y_title="occupied share", percent=True, y_range=(0, 1))
+    ui.chart(fig, "parking-occupancy-today")
+
+
+def week_profile(ctx: data.Context) -> None:
+    # Every car park's own hourly mean, then their mean: the lake's parking table, so a
+    # counter that reports more often does not weigh more.
+    period = (
+        st.segmented_control(
+            "Period", list(PERIODS), default=DEFAULT_PERIOD, key="parking-week-period"
+        )
+        or DEFAULT_PERIOD
+    )
+    days = PERIODS[period]
+    rows = data.hour_of_week(ctx, "parking", "occupancy_rate", days=days)
+    covered = max(int(r.get("days") or 0) for r in rows)
+    stamp = ui.stamp(
+        ctx,
+        "parking",
+        "Car park occupancy by hour of the week",
+        f"mean occupied share of the car parks with a live count, per weekday and hour "
+        f"(Paris time), from the lake: up to {covered} weeks per cell",
+        f"last {period} to {data.paris_time(ctx.now)} (Paris)",
+    )
+    fig = charts.week_heatmap(rows, stamp, label="occupied", percent=True)
+    ui.chart(fig, "parking-week-heatmap")
 
 
 def prices(ctx: data.Context) -> None:
@@ -202,6 +244,11 @@ def body(ctx: data.Context) -> None:
             occupancy_trend(ctx, chosen)
         with ui.section("Prices"):
             prices(ctx)
+    left, right = st.columns(2)
+    with left, ui.section("Occupancy today"):
+        occupancy_today(ctx)
+    with right, ui.section("Occupancy by hour of the week"):
+        week_profile(ctx)
     if kept is not None:
         with ui.section("Car park table"):
             table(ctx, kept)

@@ -1,5 +1,5 @@
-"""Traffic: the road sections by state, the congestion trend, fluidity by arrondissement, and
-the critical segments."""
+"""Traffic: the road sections by state, the congestion trend, today's congestion against the
+usual day, fluidity by arrondissement, and the critical segments."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd  # type: ignore[import-untyped]
 import streamlit as st
 
-from dashboard import charts, data, time_range, ui
+from dashboard import charts, data, filters, time_range, ui
 
 SEGMENT_COLUMNS = {
     "label": st.column_config.TextColumn("road section"),
@@ -19,6 +19,7 @@ SEGMENT_COLUMNS = {
     "arc_status": st.column_config.TextColumn("status"),
     "entity_id": st.column_config.TextColumn("arc id"),
 }
+WEEKS = 8
 
 
 def arcs_now(ctx: data.Context) -> tuple[list[dict[str, Any]], str | None]:
@@ -36,17 +37,21 @@ def arcs_now(ctx: data.Context) -> tuple[list[dict[str, Any]], str | None]:
     return joined, hour
 
 
-def traffic_map(ctx: data.Context) -> None:
+def traffic_map(ctx: data.Context, zones: list[str]) -> None:
     arcs, hour = arcs_now(ctx)
+    kept = filters.apply(arcs, zones_kept=zones)
     end = data.parse_time(hour)
-    drawn = sum(1 for a in arcs if a.get("geometry"))
+    drawn = sum(1 for a in kept.records if a.get("geometry"))
+    where = kept.describe()
     stamp = ui.stamp(
         ctx,
         "traffic",
         "Road sections by traffic state",
-        f"{drawn:,} road sections with a geometry, loop counters' hourly state",
+        f"{drawn:,} road sections with a geometry, loop counters' hourly state"
+        + (f" · {where}" if where else ""),
         f"hour ending {data.paris_time(end)} (Paris)",
     )
+    arcs = kept.records
     ui.chart(charts.traffic_map(arcs, stamp), "traffic-map")
 
 
@@ -58,30 +63,44 @@ def segments(rows: list[dict[str, Any]]) -> pd.DataFrame:
 
 
 def congestion_trend(ctx: data.Context, chosen: time_range.TimeRange) -> None:
-    points = time_range.series(ctx, "traffic_congestion_index", chosen)
-    pairs = []
-    for p in points:
-        hour = data.parse_time(p["data"].get("data_hour") or p["window_end"])
-        if hour is not None:
-            pairs.append((hour, p["data"]))
-    if not pairs:
+    # A short range puts each run at the hour it counted; long means bucket by the window.
+    found = time_range.trend(
+        ctx, "traffic_congestion_index", ["congestion_index"], chosen, time_field="data_hour"
+    )
+    if not found.times:
         raise data.NoData("No counted hour in the congestion index yet.")
     stamp = ui.stamp(
         ctx,
         "traffic_congestion_index",
         "Road congestion index",
         "analytic traffic_congestion_index: 0 all fluid, 100 all blocked",
-        f"{chosen.describe()}: {len(pairs)} hours ending {data.paris_time(pairs[0][0])} to "
-        f"{data.paris_time(pairs[-1][0])} (Paris)",
+        time_range.when(found, chosen, "hours"),
     )
     fig = charts.trend(
-        [t for t, _ in pairs],
-        [d.get("congestion_index") for _, d in pairs],
+        found.times,
+        found.values["congestion_index"],
         stamp,
         y_title="congestion index (0-100)",
         y_range=(0, 100),
     )
     ui.chart(fig, "traffic-congestion-trend")
+
+
+def congestion_today(ctx: data.Context) -> None:
+    """Today's congestion over the usual band of the same weekday (the Sytadin habit)."""
+    rows = data.typical_day(ctx, "traffic_congestion_index", "congestion_index", weeks=WEEKS)
+    days = max(int(r.get("days") or 0) for r in rows)
+    weekday = ctx.now.astimezone(data.PARIS).strftime("%A")
+    stamp = ui.stamp(
+        ctx,
+        "traffic_congestion_index",
+        "Congestion today against a usual " + weekday,
+        f"today's hourly index over the p10-p90 band and median of the {days} {weekday}s "
+        f"before (the lake, last {WEEKS} weeks)",
+        f"{data.paris_time(ctx.now)} (Paris), hours of the day in Paris time",
+    )
+    fig = charts.typical_day(rows, stamp, y_title="congestion index (0-100)", y_range=(0, 100))
+    ui.chart(fig, "traffic-congestion-today")
 
 
 def fluidity(ctx: data.Context) -> None:
@@ -98,7 +117,7 @@ def fluidity(ctx: data.Context) -> None:
         hover[int(number)] = (
             f"<b>{zone.get('zone')}</b><br>{100 * share:.0f} % of {zone.get('arcs_rated')} rated"
             f" sections fluid<br>mean occupancy "
-            f"{'-' if occupancy is None else f'{occupancy:.1f} %'}"
+            f"{ui.MISSING if occupancy is None else f'{occupancy:.1f} %'}"
         )
     if not values:
         raise data.NoData("No arrondissement has a rated road section in the latest hour.")
@@ -112,48 +131,72 @@ def fluidity(ctx: data.Context) -> None:
     ui.chart(charts.zone_choropleth(values, hover, stamp, label="fluid %"), "traffic-fluidity")
 
 
-def critical(ctx: data.Context) -> None:
+def critical(ctx: data.Context, zones: list[str]) -> None:
     point = data.gold_latest(ctx, "traffic_critical_segments")
     d = point["data"]
     hour = data.paris_time(data.parse_time(d.get("data_hour")))
     st.subheader("Critical road sections")
+    # The counts are the city's (the analytic's own); the tables follow the filter.
     st.caption(
         f"{d.get('saturated', 0)} saturated, {d.get('blocked', 0)} blocked and "
-        f"{d.get('closed', 0)} closed sections in the hour ending {hour} (Paris)."
+        f"{d.get('closed', 0)} closed sections in Paris in the hour ending {hour} (Paris)."
     )
     credit = ctx.catalogue.credit("traffic_critical_segments")
-    frame = segments(d.get("critical", []))
+    publishers = ui.credit(ctx, "traffic_critical_segments")
+    kept = filters.apply(d.get("critical", []), zones_kept=zones)
+    where = kept.describe()
     ui.table(
-        frame,
+        segments(kept.records),
         "traffic-critical-segments",
-        caption=f"Saturé and Bloqué open sections, most occupied first. Source: {credit}.",
+        caption=f"Saturé and Bloqué open sections, most occupied first"
+        f"{f' ({where})' if where else ''}. Source: {credit}.",
         column_config=SEGMENT_COLUMNS,
+        credit=publishers,
+        notes=[where] if where else (),
     )
-    closed = d.get("closed_arcs", [])
-    if closed:
-        with st.expander(f"Closed sections ({len(closed)})"):
+    closed = filters.apply(d.get("closed_arcs", []), zones_kept=zones)
+    if closed.records:
+        shut = closed.describe()
+        with st.expander(f"Closed sections ({len(closed.records)})"):
             ui.table(
-                segments(closed),
+                segments(closed.records),
                 "traffic-closed-segments",
-                caption=f"Sections closed to traffic (Barré), hour ending {hour}. "
-                f"Source: {credit}.",
+                caption=f"Sections closed to traffic (Barré), hour ending {hour}"
+                f"{f' ({shut})' if shut else ''}. Source: {credit}.",
                 column_config=SEGMENT_COLUMNS,
+                credit=publishers,
+                notes=[shut] if shut else (),
             )
 
 
+def pick(ctx: data.Context) -> list[str]:
+    """The arrondissements the reader asks for (the map and the tables follow them)."""
+    arcs, _ = arcs_now(ctx)
+    return filters.pick_zones(arcs, "traffic-arrondissement")
+
+
 def body(ctx: data.Context) -> None:
-    # Above the row, not above the trend: the map's and the trend's titles stay level.
-    chosen = time_range.control("traffic-range")
+    # The controls in a row of their own: the map's and the trend's titles stay level. The
+    # filter applies to the map and the tables; the index and fluidity are city-wide.
+    left, right = st.columns([3, 2], vertical_alignment="bottom")
+    zones: list[str] = []
+    with left, ui.section("Traffic filters"):
+        zones = pick(ctx)
+    with right:
+        chosen = time_range.control("traffic-range")
     left, right = st.columns([3, 2])
     with left, ui.section("Traffic map"):
-        traffic_map(ctx)
-    with right, ui.section("Congestion trend"):
-        congestion_trend(ctx, chosen)
+        traffic_map(ctx, zones)
+    with right:
+        with ui.section("Congestion trend"):
+            congestion_trend(ctx, chosen)
+        with ui.section("Congestion today"):
+            congestion_today(ctx)
     left, right = st.columns([3, 2])
     with left, ui.section("Fluidity by arrondissement"):
         fluidity(ctx)
     with right, ui.section("Critical segments"):
-        critical(ctx)
+        critical(ctx, zones)
 
 
 ui.page(

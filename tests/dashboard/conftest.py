@@ -22,7 +22,8 @@ from collector.settings import Settings
 from collector.storage import make_store
 from dashboard import serve
 from replay_upstream.pytest_plugin import Replay
-from tests.dashboard.seed import Seeded, seed
+from tests.dashboard.lake_seed import seed_lake
+from tests.dashboard.seed import HOURS, Seeded, seed
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "dashboard" / "app.py"
@@ -45,9 +46,22 @@ def local(data_dir: Path) -> Settings:
 
 @pytest.fixture(scope="session")
 def seeded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Seeded]:
-    """A store holding hours of every source and every analytic (shared, read-only)."""
+    """A store holding hours of every source and every analytic, and a lake holding weeks of
+    the congestion index, the city's occupancy and the car parks (shared, read-only)."""
     data_dir = tmp_path_factory.mktemp("seeded") / "data"
-    return data_dir, asyncio.run(seed(local(data_dir)))
+    info = asyncio.run(seed(local(data_dir)))
+    asyncio.run(seed_lake(local(data_dir), info.now, HOURS))
+    return data_dir, info
+
+
+@pytest.fixture(scope="session")
+def seeded_without_lake(
+    seeded: tuple[Path, Seeded], tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """The seeded store as a daemon with the lake switched off leaves it: no lake at all."""
+    data_dir = tmp_path_factory.mktemp("no-lake") / "data"
+    shutil.copytree(seeded[0], data_dir, ignore=shutil.ignore_patterns("lake"))
+    return data_dir
 
 
 @pytest.fixture(scope="session")

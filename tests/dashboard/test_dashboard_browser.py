@@ -44,8 +44,8 @@ class Screen:
 
 SCREENS = {
     "overview": Screen("Overview", "", 0, 0, 2),
-    "parking": Screen("Parking", "parking", 3, 1, 1),
-    "traffic": Screen("Traffic", "traffic", 3, 2, 2),
+    "parking": Screen("Parking", "parking", 5, 1, 1),
+    "traffic": Screen("Traffic", "traffic", 4, 2, 2),
     "departures": Screen("Departures", "departures", 2, 0, 1),
     "velib": Screen("velib", "source_velib", 1, 1, 1),
     "average_availability_parking": Screen(

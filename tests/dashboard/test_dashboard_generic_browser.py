@@ -77,18 +77,24 @@ def test_a_dropin_source_has_a_page_in_the_navigation(server: str) -> None:
             page.locator("h1", has_text="Overview").wait_for()
             links = page.locator('[data-testid="stSidebarNavLink"]')
             for label in ("bikes", "kiosks", "Tides of the Seine", "bikes_summary"):
-                expect(links.filter(has_text=re.compile(rf"^\s*{label}\s*$"))).to_have_count(1)
+                expect(links.filter(has_text=re.compile(rf"^\s*{label}\s*$"))).to_have_count(
+                    1, timeout=WAIT_MS
+                )
 
             links.filter(has_text=re.compile(r"^\s*bikes\s*$")).click()
             page.locator("h1", has_text="bikes").wait_for()
-            expect(page).to_have_url(f"{server}/source_bikes")
+            expect(page).to_have_url(f"{server}/source_bikes", timeout=WAIT_MS)
             table = page.locator('[data-testid="stDataFrame"]')
-            expect(table).to_have_count(1)
-            expect(page.locator('[data-testid="stDownloadButton"]')).to_have_count(1)
-            expect(page.locator(".js-plotly-plot .maplibregl-canvas")).to_have_count(1)
+            expect(table).to_have_count(1, timeout=WAIT_MS)
+            expect(page.locator('[data-testid="stDownloadButton"]')).to_have_count(
+                1, timeout=WAIT_MS
+            )
+            expect(page.locator(".js-plotly-plot .maplibregl-canvas")).to_have_count(
+                1, timeout=WAIT_MS
+            )
             expect(
                 page.get_by_text(f"Latest record of each of the {STATIONS} entities")
-            ).to_be_visible()
+            ).to_be_visible(timeout=WAIT_MS)
             page.wait_for_timeout(800)  # let the map draw its layers before the screenshot
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / "dropin-bikes.png"), full_page=True)

@@ -91,7 +91,7 @@ def test_two_daemons_share_by_lease_and_survive_a_kill_9_of_the_holder(
     status = collector.cli("status", "--json", PARIS_DATA_DIR=str(collector.root / "c"))
     assert status.returncode == 0, status.stderr
     leases = {x["name"]: x for x in orjson.loads(status.stdout)["leases"]}
-    assert set(leases) == {"source:traffic", "aggregations", "report"}
+    assert set(leases) == {"source:traffic", "aggregations", "report", "lake"}
     assert leases["source:traffic"]["holder"] == holder
     assert leases["aggregations"]["holder"] == agg_holder
     # (status reads its clock before it opens the store: a lease renewed since looks longer)
@@ -125,7 +125,7 @@ def test_two_daemons_share_by_lease_and_survive_a_kill_9_of_the_holder(
         survivor.wait_event("aggregation", where=lambda x: x["status"] == "ok")
     assert survivor.terminate() == 0
     released = {x["lease"] for x in survivor.events("lease released")}
-    assert {"source:traffic", "aggregations", "report"} <= released
+    assert {"source:traffic", "aggregations", "report", "lake"} <= released
     assert collector.read(lambda store: store.list_leases()) == []
 
     # Each hour fetched once, by one daemon or the other, and stored once.

@@ -129,3 +129,13 @@ def test_an_unknown_table_answers_empty_and_no_lake_is_named(
     with pytest.raises(lake.LakeUnavailable, match="no lake"):
         lake.Lake.open(empty)
     assert not (tmp_path / "none").exists()
+
+
+def test_numeric_fields_and_the_newest_point(seeded: Settings) -> None:
+    reader = lake.Lake.open(seeded)
+    # The output model's numeric field; the window's times are no field to average.
+    assert lake.numeric_fields(reader, "test_levels") == ["level"]
+    assert lake.numeric_fields(reader, "nope") == []
+    end = datetime.combine(TODAY, datetime.min.time(), PARIS).astimezone(UTC) + timedelta(days=1)
+    assert lake.newest(reader, "test_levels") == end  # the last window_end seeded
+    assert lake.newest(reader, "nope") is None
