@@ -11,11 +11,16 @@ import streamlit as st
 from dashboard import charts, data, filters, time_range, ui
 
 SEGMENT_COLUMNS = {
-    "label": st.column_config.TextColumn("road section"),
-    "zone": st.column_config.TextColumn("zone"),
-    "traffic_state": st.column_config.TextColumn("state"),
-    "occupancy_k": st.column_config.NumberColumn("occupancy (%)", format="%.1f"),
-    "flow_q": st.column_config.NumberColumn("flow (veh/h)", format="%d"),
+    # Narrow columns and short headers: the table shares the page's width with a chart.
+    "label": st.column_config.TextColumn("road section", width="medium", pinned=True),
+    "zone": st.column_config.TextColumn("zone", width="small"),
+    "traffic_state": st.column_config.TextColumn("state", width="small"),
+    "occupancy_k": st.column_config.NumberColumn(
+        "occ. %", format="%.1f", width="small", help="share of the hour the loop was occupied"
+    ),
+    "flow_q": st.column_config.NumberColumn(
+        "veh/h", format="%d", width="small", help="vehicles counted in the hour"
+    ),
     "arc_status": st.column_config.TextColumn("status"),
     "entity_id": st.column_config.TextColumn("arc id"),
 }

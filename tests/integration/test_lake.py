@@ -277,6 +277,13 @@ def test_the_lake_on_s3_and_glue(
     }.items():
         monkeypatch.setenv(key, value)
     assert main(["init"]) == 0
+    import boto3
+
+    glue = boto3.client("glue", endpoint_url=aws_endpoint, region_name="eu-west-3")
+    registered = {t["Name"] for t in glue.get_tables(DatabaseName="paris")["TableList"]}
+    # init registered every dataset's and analytic's table before any flush: Athena sees them
+    assert {"traffic", "traffic_arcs", "parking", "departures", "velib"} <= registered
+    assert {"traffic_congestion_index", "overall_occupancy_rate"} <= registered
     # Parking alone: moto is slow with traffic's thousands of items, and the path is the same.
     assert main(["once", "parking"]) == 0
     settings = load_settings()
@@ -285,11 +292,6 @@ def test_the_lake_on_s3_and_glue(
     assert _flush(settings, names=("parking",)).ok
     _assert_exactly_silver(settings, traffic=False)
 
-    import boto3
-
-    glue = boto3.client("glue", endpoint_url=aws_endpoint, region_name="eu-west-3")
-    names = {t["Name"] for t in glue.get_tables(DatabaseName="paris")["TableList"]}
-    assert "parking" in names
     s3 = boto3.client("s3", endpoint_url=aws_endpoint, region_name="eu-west-3")
     listed = s3.list_objects_v2(Bucket="paris-lake-test", Prefix="lake/")
     assert any(o["Key"].endswith(".parquet") for o in listed.get("Contents", []))
@@ -306,3 +308,30 @@ def test_a_deleted_lake_is_rebuilt_from_bronze(lake_platform: Settings) -> None:
     assert _flush(settings).ok
     assert sorted(_lake(settings, "traffic")) == before
     _assert_exactly_silver(settings)
+
+
+def test_replay_and_once_leave_the_lake_queryable_at_once(
+    lake_platform: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = lake_platform
+    assert main(["once", *SOURCES]) == 0  # flushed before it exits: no daemon needed
+    assert set(_lake(settings, "parking")) == _silver(settings, "parking")
+    assert main(["replay", "parking"]) == 0  # parsed again, folded again, still once per key
+    _assert_exactly_silver(settings)
+    capsys.readouterr()
+    assert main(["sql", "--format", "json", "SELECT count(*) AS n FROM parking"]) == 0
+    import json
+
+    [row] = json.loads(capsys.readouterr().out)
+    assert row["n"] == len(_silver(settings, "parking"))
+    assert main(["sql", "SELECT * FROM nope"]) == 1
+    assert "tables:" in capsys.readouterr().err
+
+
+def test_sql_without_a_lake_says_so_and_creates_nothing(
+    platform: Callable[..., Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = platform()
+    assert main(["sql", "SELECT 1"]) == 3
+    assert "no lake" in capsys.readouterr().err
+    assert not (data / "lake").exists()
