@@ -10,7 +10,6 @@ from typing import Any
 from replay_upstream.departures_data import Departure
 from replay_upstream.navitia_shape import fmt
 
-
 # Navitia's severity of each effect, as the SNCF feed publishes it.
 SEVERITIES = {
     "SIGNIFICANT_DELAYS": ("trip delayed", 42),
@@ -29,9 +28,7 @@ def disruption_of(dep: Departure, delay: int, now: datetime) -> dict[str, Any] |
     return disruption(dep, "SIGNIFICANT_DELAYS", now, delay) if delay else None
 
 
-def disruption(
-    dep: Departure, effect: str, now: datetime, delay: int = 0
-) -> dict[str, Any]:
+def disruption(dep: Departure, effect: str, now: datetime, delay: int = 0) -> dict[str, Any]:
     rng = random.Random(dep.vehicle_journey)
     ident = str(uuid.UUID(int=rng.getrandbits(128)))
     cause = rng.choice(CAUSES)

@@ -7,6 +7,7 @@ from datetime import timedelta
 from aggregations.departures_by_network.compute import compute
 from aggregations.departures_by_network.models import DeparturesByNetwork
 from collector.plugin import Aggregation
+from sources.departures.settings import LOOKAHEAD
 
 AGGREGATION = Aggregation(
     name="departures_by_network",
@@ -14,8 +15,9 @@ AGGREGATION = Aggregation(
     inputs=("departures",),
     interval=timedelta(minutes=30),
     window=timedelta(hours=24),
-    # Departures are stamped with their scheduled time: count the ones about to leave too.
-    lead=timedelta(hours=2),
+    # Departures are stamped with their scheduled time: count the ones about to leave too,
+    # as far ahead as the source asks for them (one constant for both).
+    lead=LOOKAHEAD,
     output=DeparturesByNetwork,
     compute=compute,
 )

@@ -9,14 +9,25 @@ from aggregations._departures import DATASET, UNKNOWN, coverage, text, unique
 from aggregations.departures_by_network.models import DeparturesByNetwork, NetworkShare
 from collector.plugin import Inputs, Window
 
+CANCELLED = "cancelled"  # the source's status of a train that will not run
+
 
 def compute(inputs: Inputs, window: Window) -> DeparturesByNetwork:
-    rows = unique(rows_of(inputs, DATASET, latest=False))
+    every = unique(rows_of(inputs, DATASET, latest=False))
+    rows = [row for row in every if row.get("status") != CANCELLED]
     counts = Counter(text(row, "network") or UNKNOWN for row in rows)
+    lost = Counter(
+        text(row, "network") or UNKNOWN for row in every if row.get("status") == CANCELLED
+    )
+    # A network whose every train was cancelled is listed too, with 0 departures.
+    ranked = ranked_counts({network: counts[network] for network in counts | lost})
     return DeparturesByNetwork(
         **coverage(rows, window),
+        cancelled=len(every) - len(rows),
         networks=[
-            NetworkShare(network=network, departures=n, share=ratio(n, len(rows)))
-            for network, n in ranked_counts(counts)
+            NetworkShare(
+                network=network, departures=n, share=ratio(n, len(rows)), cancelled=lost[network]
+            )
+            for network, n in ranked
         ],
     )

@@ -8,6 +8,7 @@ from aggregations.departures_top_destinations.compute import compute
 from aggregations.departures_top_destinations.models import TopDestinations
 from aggregations.departures_top_destinations.settings import TopDestinationsSettings
 from collector.plugin import Aggregation
+from sources.departures.settings import LOOKAHEAD
 
 AGGREGATION = Aggregation(
     name="departures_top_destinations",
@@ -15,8 +16,9 @@ AGGREGATION = Aggregation(
     inputs=("departures",),
     interval=timedelta(minutes=30),
     window=timedelta(hours=24),
-    # Departures are stamped with their scheduled time: count the ones about to leave too.
-    lead=timedelta(hours=2),
+    # Departures are stamped with their scheduled time: count the ones about to leave too,
+    # as far ahead as the source asks for them (one constant for both).
+    lead=LOOKAHEAD,
     output=TopDestinations,
     compute=compute,
     settings=TopDestinationsSettings,

@@ -10,15 +10,19 @@ from aggregations.departures_top_destinations.models import Destination, TopDest
 from aggregations.departures_top_destinations.settings import TopDestinationsSettings
 from collector.plugin import Inputs, Window
 
+CANCELLED = "cancelled"  # the source's status of a train that will not run
+
 
 def compute(inputs: Inputs, window: Window) -> TopDestinations:
     top_n = settings_of(inputs, TopDestinationsSettings).top_n
-    rows = unique(rows_of(inputs, DATASET, latest=False))
+    every = unique(rows_of(inputs, DATASET, latest=False))
+    rows = [row for row in every if row.get("status") != CANCELLED]
     directions = [text(row, "direction") for row in rows]
     counts = Counter(d for d in directions if d is not None)
     top = ranked_counts(counts)[:top_n]
     return TopDestinations(
         **coverage(rows, window),
+        cancelled=len(every) - len(rows),
         top_n=top_n,
         destinations_total=len(counts),
         departures_without_direction=directions.count(None),

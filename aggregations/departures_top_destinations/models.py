@@ -15,6 +15,7 @@ class Destination(BaseModel):
 
 
 class TopDestinations(DeparturesOutput):
+    cancelled: int = Field(description="trains cancelled in the window, not in departures")
     top_n: int = Field(description="the most destinations listed (setting)")
     destinations_total: int = Field(description="distinct known directions in the window")
     departures_without_direction: int = Field(description="departures with no direction")

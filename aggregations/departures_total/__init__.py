@@ -8,6 +8,7 @@ from aggregations.departures_total.compute import compute
 from aggregations.departures_total.models import DeparturesTotal
 from aggregations.departures_total.settings import DeparturesTotalSettings
 from collector.plugin import Aggregation
+from sources.departures.settings import LOOKAHEAD
 
 AGGREGATION = Aggregation(
     name="departures_total",
@@ -15,8 +16,9 @@ AGGREGATION = Aggregation(
     inputs=("departures",),
     interval=timedelta(minutes=30),
     window=timedelta(hours=24),
-    # Departures are stamped with their scheduled time: count the ones about to leave too.
-    lead=timedelta(hours=2),
+    # Departures are stamped with their scheduled time: count the ones about to leave too,
+    # as far ahead as the source asks for them (one constant for both).
+    lead=LOOKAHEAD,
     output=DeparturesTotal,
     compute=compute,
     settings=DeparturesTotalSettings,

@@ -12,12 +12,15 @@ from aggregations.departures_total.models import DeparturesTotal, Punctuality, S
 from aggregations.departures_total.settings import DeparturesTotalSettings
 from collector.plugin import Inputs, Window
 
+CANCELLED = "cancelled"  # the source's status of a train that will not run
+
 
 def compute(inputs: Inputs, window: Window) -> DeparturesTotal:
     threshold = settings_of(inputs, DeparturesTotalSettings).delay_threshold_minutes
-    rows = unique(rows_of(inputs, DATASET, latest=False))
+    every = unique(rows_of(inputs, DATASET, latest=False))
+    rows = [row for row in every if not cancelled(row)]
     stations: dict[str, list[Row]] = defaultdict(list)
-    for row in rows:
+    for row in every:
         stations[text(row, "stop_area_id") or UNKNOWN].append(row)
     lines = [
         StationDepartures(
@@ -31,12 +34,19 @@ def compute(inputs: Inputs, window: Window) -> DeparturesTotal:
     return DeparturesTotal(
         **coverage(rows, window),
         delay_threshold_minutes=threshold,
-        total=Punctuality(**_punctuality(rows, threshold)),
+        cancelled=len(every) - len(rows),
+        total=Punctuality(**_punctuality(every, threshold)),
         stations=lines,
     )
 
 
-def _punctuality(rows: Sequence[Row], threshold: float) -> dict[str, Any]:
+def cancelled(row: Row) -> bool:
+    """A cancelled train never leaves: counted apart, in no departure nor delay figure."""
+    return row.get("status") == CANCELLED
+
+
+def _punctuality(members: Sequence[Row], threshold: float) -> dict[str, Any]:
+    rows = [row for row in members if not cancelled(row)]
     delays = known(rows, "delay_minutes")
     delayed = sum(1 for delay in delays if delay > threshold)
     return {
@@ -46,4 +56,5 @@ def _punctuality(rows: Sequence[Row], threshold: float) -> dict[str, Any]:
         "mean_delay_minutes": mean(delays),
         "delayed": delayed,
         "share_delayed": ratio(delayed, len(delays)),
+        "cancelled": len(members) - len(rows),
     }

@@ -14,7 +14,7 @@ from readlayer.status import SourceStatus
 
 ALL = "All stations"
 BOARD_PAST = timedelta(minutes=10)
-DEFAULT_WINDOW_MIN = 60  # the source's fetch window when its settings cannot be read
+DEFAULT_WINDOW_MIN = 120  # the source's default fetch window (its LOOKAHEAD), settings unread
 BOARD_ROWS = 60
 CLOCK = "HH:mm"
 BOARD_COLUMNS = {
@@ -33,7 +33,12 @@ BOARD_COLUMNS = {
 }
 
 
-def _status(delay: Any, realtime: Any) -> str:
+def _status(delay: Any, realtime: Any, status: Any = None, message: Any = None) -> str:
+    # Records stored before the source learnt cancellations carry no status.
+    if status == "cancelled":
+        return "CANCELLED" + (f" — {message}" if isinstance(message, str) and message else "")
+    if status == "added":
+        return "added train"
     if pd.isna(realtime):
         return "timetable only"
     if pd.isna(delay) or delay <= 0:
@@ -88,12 +93,19 @@ def board(
         frame, base, realtime, expected = frame[keep], base[keep], realtime[keep], expected[keep]
         order = expected.sort_values().index[:BOARD_ROWS]
         delays = frame.loc[order, "delay_minutes"]
+        statuses = frame.get("status", pd.Series(None, index=frame.index))[order]
+        messages = frame.get("disruption_message", pd.Series(None, index=frame.index))[order]
+        cancelled = statuses == "cancelled"
         shown = pd.DataFrame(
             {
                 "scheduled": base[order],
-                "expected": expected[order],
+                # A cancelled train keeps its line, but leaves at no time.
+                "expected": expected[order].mask(cancelled),
                 "delay": delays,
-                "status": [_status(d, r) for d, r in zip(delays, realtime[order], strict=True)],
+                "status": [
+                    _status(*fields)
+                    for fields in zip(delays, realtime[order], statuses, messages, strict=True)
+                ],
                 "train": frame.loc[order, "train_number"],
                 "network": frame.loc[order, "network"],
                 "direction": frame.loc[order, "direction"],
@@ -105,6 +117,7 @@ def board(
         ui.say(st.warning if problem else st.info, message)
         return
     late = int((shown["delay"] > 0).sum())
+    cancelled_n = int(shown["status"].str.startswith("CANCELLED").sum())
     lagging = (
         f" The departures source is {judged.label} ({judged.detail}): expected times may be "
         "out of date."
@@ -115,7 +128,7 @@ def board(
         shown,
         "departure-board",
         caption=f"Next {len(shown)} departures within {minutes} minutes (Paris time), {late} "
-        f"announced late, as polled by the collector.{lagging} "
+        f"announced late, {cancelled_n} cancelled, as polled by the collector.{lagging} "
         f"Source: {ctx.catalogue.credit('departures')}.",
         column_config=BOARD_COLUMNS,
         height=460,

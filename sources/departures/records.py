@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from pydantic import AwareDatetime, Field
 
 from collector.plugin import Record
+
+Status = Literal["on_time", "delayed", "cancelled", "added"]
 
 
 class Departure(Record):
@@ -44,3 +46,11 @@ class Departure(Record):
     realtime_departure: AwareDatetime | None = Field(description="expected departure, UTC")
     delay_minutes: float | None = Field(description="realtime minus base, minutes")
     data_freshness: str | None = Field(description="realtime or base_schedule")
+    status: Status = Field(
+        default="on_time",
+        description="on_time, delayed (realtime later than scheduled), cancelled (NO_SERVICE) "
+        "or added (a train only in realtime)",
+    )
+    disruption_message: str | None = Field(
+        default=None, description="the message of the disruption the train links to, if any"
+    )

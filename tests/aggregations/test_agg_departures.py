@@ -33,11 +33,12 @@ def test_departures_by_network() -> None:
         "observed_from": "2025-11-03T19:50:00Z",
         "observed_to": "2025-11-04T19:00:00Z",
         "departures": 7,
+        "cancelled": 0,
         "networks": [
-            {"network": "TGV INOUI", "departures": 3, "share": 0.4286},  # 3/7
-            {"network": "TER", "departures": 2, "share": 0.2857},
-            {"network": "OUIGO", "departures": 1, "share": 0.1429},
-            {"network": "unknown", "departures": 1, "share": 0.1429},
+            {"network": "TGV INOUI", "departures": 3, "share": 0.4286, "cancelled": 0},  # 3/7
+            {"network": "TER", "departures": 2, "share": 0.2857, "cancelled": 0},
+            {"network": "OUIGO", "departures": 1, "share": 0.1429, "cancelled": 0},
+            {"network": "unknown", "departures": 1, "share": 0.1429, "cancelled": 0},
         ],
     }
 
@@ -115,6 +116,7 @@ def test_departures_total_and_delays() -> None:
         "mean_delay_minutes": 6.6,
         "delayed": 2,
         "share_delayed": 0.4,
+        "cancelled": 0,
     }
     assert [s["station"] for s in out["stations"]] == [
         "Paris Gare de Lyon",
@@ -131,6 +133,7 @@ def test_departures_total_and_delays() -> None:
         "mean_delay_minutes": 5.0,
         "delayed": 1,
         "share_delayed": 0.3333,  # (0 + 10 + 5) / 3
+        "cancelled": 0,
     }
     assert (nord["mean_delay_minutes"], nord["delayed"], nord["share_delayed"]) == (9.0, 1, 0.5)
     assert (lazare["departures"], lazare["departures_with_delay"]) == (2, 0)
@@ -146,3 +149,46 @@ def test_departures_total_empty() -> None:
     out = run(TOTAL, [])
     assert (out["departures"], out["stations"], out["note"]) == (0, [], EMPTY_NOTE)
     assert (out["total"]["mean_delay_minutes"], out["total"]["share_delayed"]) == (None, None)
+
+
+def with_cancellations() -> list[dict[str, Any]]:
+    """``punctual()`` plus three cancelled trains: one late one (its last delay must not count),
+    one at Gare du Nord, and the only OUIGO, towards Lille."""
+    return [
+        *punctual(),
+        departure("9", delay=None, status="cancelled", disruption_message="Train supprimé"),
+        departure("10", delay=30.0, freshness="realtime", status="cancelled", **GARE_DU_NORD),
+        departure(
+            "11", network="OUIGO", direction="Lille Europe (Lille)", delay=None, status="cancelled"
+        ),
+    ]
+
+
+def test_departures_total_counts_cancellations_apart() -> None:
+    plain, out = run(TOTAL, punctual()), run(TOTAL, with_cancellations())
+    assert (out["departures"], out["cancelled"]) == (8, 3)
+    # The figures of the trains that ran are those without the cancelled ones.
+    assert {k: v for k, v in out["total"].items() if k != "cancelled"} == {
+        k: v for k, v in plain["total"].items() if k != "cancelled"
+    }
+    assert (out["total"]["cancelled"], out["total"]["mean_delay_minutes"]) == (3, 6.6)
+    lyon, nord, _ = out["stations"]
+    assert (lyon["departures"], lyon["cancelled"], lyon["mean_delay_minutes"]) == (4, 2, 5.0)
+    assert (nord["departures"], nord["cancelled"], nord["mean_delay_minutes"]) == (2, 1, 9.0)
+    assert out["observed_to"] == plain["observed_to"]
+
+
+def test_departures_by_network_counts_cancellations_apart() -> None:
+    out = run(BY_NETWORK, with_cancellations())
+    assert (out["departures"], out["cancelled"]) == (8, 3)
+    assert out["networks"] == [
+        {"network": "TGV INOUI", "departures": 8, "share": 1.0, "cancelled": 2},
+        # every OUIGO train cancelled: listed, with no departure
+        {"network": "OUIGO", "departures": 0, "share": 0.0, "cancelled": 1},
+    ]
+
+
+def test_top_destinations_leave_cancelled_trains_out() -> None:
+    out = run(TOP, with_cancellations())
+    assert (out["departures"], out["cancelled"], out["destinations_total"]) == (8, 3, 1)
+    assert [d["direction"] for d in out["destinations"]] == ["Marseille Saint-Charles (Marseille)"]

@@ -357,12 +357,12 @@ def test_an_empty_board_after_a_good_run_says_no_train_in_the_window(
 ) -> None:
     # The night: the last run was fine and empty, the trains stored are gone.
     data_dir = write(tmp_path / "data", "departures", [departure(-90)], ran(timedelta(0), "empty"))
-    with_token.setenv("PARIS_SOURCES__DEPARTURES__DURATION_MINUTES", "45")
+    with_token.setenv("PARIS_SOURCES__DEPARTURES__DURATION_MINUTES", "150")
     at = run_page("departures", data_dir)
-    assert "No train in the next 45 minutes at any polled station." in board_messages(at)
+    assert "No train in the next 150 minutes at any polled station." in board_messages(at)
     assert not at.warning
     at.selectbox(key="departures-station").select("Paris Gare du Nord").run()
-    assert "No train in the next 45 minutes at Paris Gare du Nord." in board_messages(at)
+    assert "No train in the next 150 minutes at Paris Gare du Nord." in board_messages(at)
 
 
 def test_an_empty_board_of_a_source_that_never_ran_says_nothing_is_stored(
@@ -387,7 +387,7 @@ def test_an_empty_board_of_a_lagging_source_warns_that_trains_may_be_missing(
     at = run_page("departures", data_dir)
     (warning,) = [str(w.value) for w in at.warning]
     assert f"the departures source is {label}" in warning
-    assert "trains may be missing" in warning and "next 60 minutes" in warning
+    assert "trains may be missing" in warning and "next 120 minutes" in warning
 
 
 def test_a_board_of_a_stale_source_shows_its_trains_and_says_it_is_stale(
@@ -398,7 +398,7 @@ def test_a_board_of_a_stale_source_shows_its_trains_and_says_it_is_stale(
     data_dir = write(tmp_path / "data", "departures", trains, ran(timedelta(hours=2)))
     at = run_page("departures", data_dir)
     board = at.dataframe[0].value
-    assert len(board) == 2  # the one in 200 min is beyond the source's 60-minute window
+    assert len(board) == 2  # the one in 200 min is beyond the source's 120-minute window
     assert board["delay"].isna().all() and set(board["status"]) == {"timetable only"}
     captions = [str(c.value) for c in at.caption]
     assert any("departures source is stale" in c for c in captions)
@@ -410,3 +410,18 @@ def test_a_board_of_a_stale_source_shows_its_trains_and_says_it_is_stale(
     _, rows = csv_of(at, downloads, "departure-board-csv")
     expected = (NOW + timedelta(minutes=5)).astimezone(csv_export.PARIS).isoformat()
     assert rows["scheduled"].iloc[0] == expected
+
+
+def test_a_cancelled_train_stays_on_the_board_as_cancelled_with_its_message(
+    run_page: RunPage, with_token: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    cancelled = departure(10).model_copy(
+        update={"status": "cancelled", "disruption_message": "Train supprimé"}
+    )
+    trains = [departure(5), cancelled]
+    data_dir = write(tmp_path / "data", "departures", trains, ran(timedelta(0)))
+    at = run_page("departures", data_dir)
+    board = at.dataframe[0].value
+    assert list(board["status"])[1] == "CANCELLED — Train supprimé"
+    assert board["expected"].isna().iloc[1]  # it leaves at no time
+    assert any("1 cancelled" in str(c.value) for c in at.caption)

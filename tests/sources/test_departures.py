@@ -36,17 +36,48 @@ async def test_one_payload_bundles_every_station(upstream: Upstream, http: HttpC
     ctx = context(http, app_settings(upstream, sncf_token=TOKEN), DeparturesSettings())
     fetched = await SOURCE.fetch(ctx)
     assert fetched is not None
-    assert ctx.http.stats.requests == 6
-    assert [s.path for s in upstream.seen] == [path(s) for s in TERMINI]
-    first = upstream.seen[0]
+    # The first run asks the base schedule too (cancelled trains): two boards per station.
+    assert ctx.http.stats.requests == 12
+    assert [s.path for s in upstream.seen] == [path(s) for s in TERMINI] * 2
+    first, base = upstream.seen[0], upstream.seen[6]
     assert first.headers["Authorization"] == TOKEN
-    assert first.query == {"data_freshness": "realtime", "duration": "3600", "count": "100"}
+    # Two hours ahead: the departures analytics' lead.
+    assert first.query == {"data_freshness": "realtime", "duration": "7200", "count": "200"}
+    assert base.query == {**first.query, "data_freshness": "base_schedule"}
     bundle = orjson.loads(fetched.payload)
-    assert list(bundle) == list(TERMINI)
+    # The realtime answers at the top, as before; the base schedule ones under their key.
+    assert list(bundle) == [*TERMINI, "base_schedule"]
+    assert list(bundle["base_schedule"]) == list(TERMINI)
     assert fetched.payload.startswith(b'{"stop_area:SNCF:87686006":' + SAMPLE[:50])
+    assert fetched.state == {"runs_since_base_schedule": "0"}
     departures = [d for d in parse(fetched.payload) if isinstance(d, Departure)]
-    assert len(departures) == 60
+    assert len(departures) == 60  # the base board adds no train: none is cancelled in it
     assert departures[0].entity_id.endswith("@stop_area:SNCF:87686006")
+
+
+async def test_the_base_schedule_is_asked_every_n_runs(
+    upstream: Upstream, http: HttpClient
+) -> None:
+    serve_all(upstream)
+    app = app_settings(upstream, sncf_token=TOKEN)
+    settings = DeparturesSettings(base_schedule_every=3)
+    state: dict[str, str] = {}
+    boards = []
+    for _ in range(7):
+        ctx = context(http, app, settings, state=state)
+        fetched = await SOURCE.fetch(ctx)
+        assert fetched is not None
+        boards.append(fetched.meta["boards"])
+        asked = "base_schedule" in orjson.loads(fetched.payload)
+        assert asked == fetched.meta["boards"].endswith(",base_schedule")
+        state = dict(fetched.state)
+    with_base = "realtime,base_schedule"
+    assert boards == [with_base, "realtime", "realtime"] * 2 + [with_base]
+    assert len(upstream.seen) == 7 * 6 + 3 * 6
+    only_base = DeparturesSettings(data_freshness="base_schedule")
+    fetched = await SOURCE.fetch(context(http, app, only_base))
+    assert fetched is not None and fetched.meta["boards"] == "base_schedule"
+    assert list(orjson.loads(fetched.payload)) == list(TERMINI)  # that board alone, at the top
 
 
 async def test_a_failing_station_does_not_sink_the_others(
@@ -141,15 +172,22 @@ def test_no_token_disables_the_source(upstream: Upstream) -> None:
 
 
 def test_quota_is_checked_at_startup() -> None:
-    DeparturesSettings()  # 6 stations every 180 s: 2,880 a day
-    DeparturesSettings(interval=120)  # 4,320 a day
-    with pytest.raises(ValidationError, match=r"8,640 requests per day, above daily_quota=5,000"):
-        DeparturesSettings(interval=60)
+    DeparturesSettings()  # 6 stations every 180 s, base schedule every 5 runs: 3,456 a day
+    DeparturesSettings(interval=150)  # (576 + 116) x 6 = 4,152 a day, 128,712 a month
+    DeparturesSettings(interval=120, base_schedule_every=1_000)  # (720 + 1) x 6 = 4,326
+    with pytest.raises(ValidationError, match=r"10,368 requests per day, above daily_quota=5,000"):
+        DeparturesSettings(interval=60)  # (1,440 + 288) x 6
+    with pytest.raises(ValidationError, match=r"\(\+ base schedule every 1 runs\)"):
+        DeparturesSettings(base_schedule_every=1)  # (480 + 480) x 6 = 5,760 a day
+    DeparturesSettings(base_schedule_every=1, interval=240)  # 4,320 a day, 133,920 a month
     with pytest.raises(ValidationError, match="monthly_quota"):
-        DeparturesSettings(interval=107)  # 4,848 a day is fine, 150,288 a month is not
+        DeparturesSettings(interval=128)  # (675 + 135) x 6 = 4,860 a day, 150,660 a month
+    DeparturesSettings(interval=129)  # (670 + 134) x 6 = 4,824 a day, 149,544 a month
+    with pytest.raises(ValidationError, match="at least 120"):
+        DeparturesSettings(duration_minutes=60)  # the analytics' last hour would be empty
     with pytest.raises(ValidationError, match="not a Navitia stop area"):
         DeparturesSettings(stop_areas=["87686006"])
-    DeparturesSettings(interval=30, daily_quota=20_000, monthly_quota=600_000)
+    DeparturesSettings(interval=30, daily_quota=25_000, monthly_quota=750_000)
 
 
 def _one(base: str, realtime: str | None) -> bytes:
