@@ -69,9 +69,13 @@ def cmd_status(ctx: Context, args: argparse.Namespace) -> int:
     leases: list[Any] = []
 
     async def states() -> dict[str, dict[str, Any]]:
+        nonlocal now
         async with make_store(ctx.app) as store:
             await store.check()
             leases.extend(await store.list_leases())
+            # Expiry is judged at the moment the leases were read, not when status started
+            # (checking the store first can take seconds): a lease is never shown longer.
+            now = datetime.now(UTC)
             return {name: await store.get_state(name) for name in ctx.registry.sources}
 
     from collector.storage.base import StorageError, StoreMissing

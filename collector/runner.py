@@ -52,6 +52,7 @@ UPSTREAM_FAILED: frozenset[str] = frozenset({"failed", "timeout"})
 # Unchanged runs rewrite the snapshots too: another writer (replay, dlq replay, the spool) may
 # have moved the latest view since, and readers trust a snapshot only while it is refreshed.
 SNAPSHOT_AFTER: frozenset[str] = frozenset({"ok", "empty", "unchanged"})
+SNAPSHOT_REFRESH = timedelta(minutes=2)
 
 
 @dataclass
@@ -109,6 +110,7 @@ class SourceRunner:
         self.deadline = settings.deadline or default_deadline(self.interval)
         self.breaker = Breaker(threshold=app.breaker_threshold, cooldown=app.breaker_cooldown)
         self.lock = asyncio.Lock()
+        self._snapshot_at: float | None = None  # monotonic time of the last snapshot write
         self.log = get_logger(source=source.name)
         # The last state known to be saved, or spooled: lets the source go on fetching from
         # the right cursor while storage is down.
@@ -150,8 +152,6 @@ class SourceRunner:
         except Exception as exc:  # a bug in a plugin or the core: keep the traceback
             result.status, result.error = "error", f"{type(exc).__name__}: {exc}"
             self.log.error("run crashed", exc_info=True)
-        if result.status in SNAPSHOT_AFTER:
-            await self._write_snapshots()
         result.duration_s = round(time.monotonic() - clock, 3)
         result.requests, result.bytes = http.stats.requests, http.stats.bytes
         previous_failures = state.failures
@@ -160,7 +160,28 @@ class SourceRunner:
         await self._save_bookkeeping(state, result)
         self._log(previous_failures, previous_status, result)
         self._record_metrics(result, state)
+        if self._snapshot_due(result):
+            await self._write_snapshots()
         return result
+
+    def _snapshot_due(self, result: RunResult) -> bool:
+        """After a run that wrote, always; after a quiet one, once in a while.
+
+        A quiet run (nothing new, or all unchanged) rewrites the snapshot at most every
+        :data:`SNAPSHOT_REFRESH` or interval, whichever is longer: often enough to stay
+        inside the readers' trust window (3 intervals, at least 10 minutes) and to pick up
+        what ``replay`` or ``dlq replay`` wrote, without reading the latest view on every
+        tick of a fast source.
+        """
+        if result.status not in SNAPSHOT_AFTER:
+            return False
+        now = time.monotonic()
+        quiet = result.written == 0
+        every = max(SNAPSHOT_REFRESH.total_seconds(), self.interval.total_seconds())
+        if quiet and self._snapshot_at is not None and now - self._snapshot_at < every:
+            return False
+        self._snapshot_at = now
+        return True
 
     async def _fetch_and_store(
         self, now: datetime, http: HttpClient, state: SourceState, result: RunResult

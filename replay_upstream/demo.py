@@ -58,7 +58,8 @@ def demo_environment(
         "PARIS_HEALTH_PORT": "0",
         "PARIS_SOURCES__TRAFFIC__INTERVAL": "30",
         "PARIS_SOURCES__PARKING__INTERVAL": "20",
-        "PARIS_SOURCES__DEPARTURES__INTERVAL": "120",
+        # The default: the quota check (base schedule included) refuses 2-minute boards.
+        "PARIS_SOURCES__DEPARTURES__INTERVAL": "180",
         # The children log JSON lines to the demo, which prints them in its one shape.
         "PARIS_LOG_FORMAT": "json",
         # Streamlit's own info lines (its banner is printed, not logged) are not the demo's.
