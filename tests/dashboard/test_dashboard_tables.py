@@ -35,6 +35,16 @@ from tests.dashboard.conftest import RunPage, local
 
 EXPIRES = 4_102_444_800  # 2100-01-01
 NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _now_is_when_the_module_runs() -> None:
+    """Ages are relative to the page's clock: the time this module's tests run, not the time
+    the suite collected them (minutes earlier, which would make every count stale)."""
+    global NOW
+    NOW = datetime.now(UTC).replace(microsecond=0)
+
+
 GARE_DU_NORD = "stop_area:SNCF:87271007"
 
 
