@@ -27,6 +27,12 @@ from pydantic import (
 
 from collector.keys import ts
 
+# Re-exported: a plugin imports the whole contract from this module.
+from collector.plugin_coverage import Check as Check
+from collector.plugin_coverage import Coverage as Coverage
+from collector.plugin_coverage import Data as Data
+from collector.plugin_coverage import Revisit as Revisit
+
 if TYPE_CHECKING:
     from structlog.typing import FilteringBoundLogger
 
@@ -227,6 +233,13 @@ class SourceSettings(BaseModel):
     retention_days: int = Field(
         default=90, ge=1, le=MAX_RETENTION_DAYS, description="silver history kept, days"
     )
+    freshness: float | None = Field(
+        default=None,
+        gt=0,
+        le=MAX_INTERVAL_S,
+        description="seconds the newest data may be old before it is stale (the source's own"
+        " objective by default)",
+    )
     max_body_bytes: int = Field(
         default=256 * 1024 * 1024,
         gt=0,
@@ -299,6 +312,16 @@ class Source:
     the live cursor alone: ``Fetched.state`` is ignored."""
     backfill_slice: timedelta = timedelta(days=1)
     """How much history one backfill request asks for."""
+    coverage: Coverage = field(default_factory=Coverage)
+    """What the completeness ledger counts as a slot and as reporting (:class:`Coverage`)."""
+    freshness: timedelta | None = None
+    """How old the newest data may be before it is stale (traffic is published the next
+    day; parking every few minutes); default: three intervals. ``PARIS_SOURCES__<NAME>__
+    FRESHNESS`` (seconds) overrides it."""
+    checks: tuple[Check, ...] = ()
+    """Data-quality checks on each record or each slot (:class:`Check`)."""
+    revisit: Revisit | None = None
+    """A trailing window fetched again once in a while (needs ``backfill``)."""
 
     def datasets(self) -> tuple[str, ...]:
         return tuple(dataset_name(self.name, model) for model in self.records)
