@@ -13,6 +13,7 @@ from collector.plugin import Window
 
 DATASET = "departures"
 UNKNOWN = "unknown"
+CANCELLED = "cancelled"  # the source's status of a train that will not run
 
 
 class DeparturesOutput(GoldOutput):
@@ -35,6 +36,16 @@ def unique(rows: Sequence[Row]) -> list[Row]:
     for row in sorted(rows, key=lambda r: str(r.get("observed_at"))):
         latest[str(row.get("entity_id"))] = row
     return [latest[key] for key in sorted(latest)]
+
+
+def cancelled(row: Row) -> bool:
+    """A cancelled train never leaves: counted apart, in no departure nor delay figure."""
+    return row.get("status") == CANCELLED
+
+
+def running(rows: Sequence[Row]) -> list[Row]:
+    """The trains of ``rows`` that run (the cancelled ones left out)."""
+    return [row for row in rows if not cancelled(row)]
 
 
 def text(row: Row, field: str) -> str | None:

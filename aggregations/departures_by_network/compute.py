@@ -5,20 +5,16 @@ from __future__ import annotations
 from collections import Counter
 
 from aggregations._common import ranked_counts, ratio, rows_of
-from aggregations._departures import DATASET, UNKNOWN, coverage, text, unique
+from aggregations._departures import DATASET, UNKNOWN, cancelled, coverage, running, text, unique
 from aggregations.departures_by_network.models import DeparturesByNetwork, NetworkShare
 from collector.plugin import Inputs, Window
-
-CANCELLED = "cancelled"  # the source's status of a train that will not run
 
 
 def compute(inputs: Inputs, window: Window) -> DeparturesByNetwork:
     every = unique(rows_of(inputs, DATASET, latest=False))
-    rows = [row for row in every if row.get("status") != CANCELLED]
+    rows = running(every)
     counts = Counter(text(row, "network") or UNKNOWN for row in rows)
-    lost = Counter(
-        text(row, "network") or UNKNOWN for row in every if row.get("status") == CANCELLED
-    )
+    lost = Counter(text(row, "network") or UNKNOWN for row in every if cancelled(row))
     # A network whose every train was cancelled is listed too, with 0 departures.
     ranked = ranked_counts({network: counts[network] for network in counts | lost})
     return DeparturesByNetwork(

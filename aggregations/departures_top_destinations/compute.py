@@ -5,18 +5,16 @@ from __future__ import annotations
 from collections import Counter
 
 from aggregations._common import ranked_counts, ratio, rows_of, settings_of
-from aggregations._departures import DATASET, coverage, text, unique
+from aggregations._departures import DATASET, coverage, running, text, unique
 from aggregations.departures_top_destinations.models import Destination, TopDestinations
 from aggregations.departures_top_destinations.settings import TopDestinationsSettings
 from collector.plugin import Inputs, Window
-
-CANCELLED = "cancelled"  # the source's status of a train that will not run
 
 
 def compute(inputs: Inputs, window: Window) -> TopDestinations:
     top_n = settings_of(inputs, TopDestinationsSettings).top_n
     every = unique(rows_of(inputs, DATASET, latest=False))
-    rows = [row for row in every if row.get("status") != CANCELLED]
+    rows = running(every)
     directions = [text(row, "direction") for row in rows]
     counts = Counter(d for d in directions if d is not None)
     top = ranked_counts(counts)[:top_n]

@@ -7,18 +7,16 @@ from collections.abc import Sequence
 from typing import Any
 
 from aggregations._common import Row, known, mean, ratio, rows_of, settings_of
-from aggregations._departures import DATASET, UNKNOWN, coverage, text, unique
+from aggregations._departures import DATASET, UNKNOWN, coverage, running, text, unique
 from aggregations.departures_total.models import DeparturesTotal, Punctuality, StationDepartures
 from aggregations.departures_total.settings import DeparturesTotalSettings
 from collector.plugin import Inputs, Window
-
-CANCELLED = "cancelled"  # the source's status of a train that will not run
 
 
 def compute(inputs: Inputs, window: Window) -> DeparturesTotal:
     threshold = settings_of(inputs, DeparturesTotalSettings).delay_threshold_minutes
     every = unique(rows_of(inputs, DATASET, latest=False))
-    rows = [row for row in every if not cancelled(row)]
+    rows = running(every)
     stations: dict[str, list[Row]] = defaultdict(list)
     for row in every:
         stations[text(row, "stop_area_id") or UNKNOWN].append(row)
@@ -40,13 +38,8 @@ def compute(inputs: Inputs, window: Window) -> DeparturesTotal:
     )
 
 
-def cancelled(row: Row) -> bool:
-    """A cancelled train never leaves: counted apart, in no departure nor delay figure."""
-    return row.get("status") == CANCELLED
-
-
 def _punctuality(members: Sequence[Row], threshold: float) -> dict[str, Any]:
-    rows = [row for row in members if not cancelled(row)]
+    rows = running(members)
     delays = known(rows, "delay_minutes")
     delayed = sum(1 for delay in delays if delay > threshold)
     return {

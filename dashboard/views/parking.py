@@ -10,9 +10,9 @@ import pandas as pd  # type: ignore[import-untyped]
 import streamlit as st
 
 from dashboard import charts, data, filters, time_range, ui
+from dashboard.views import usual_day
 
 DURATIONS = ("1h", "2h", "3h", "4h", "24h")
-WEEKS = 8
 PERIODS = {"1 week": 7, "4 weeks": 28, "12 weeks": 84, "1 year": 365}
 DEFAULT_PERIOD = "4 weeks"
 LIVE, STALE, NO_COUNT = "live", "stale", "none"
@@ -141,19 +141,17 @@ def occupancy_trend(ctx: data.Context, chosen: time_range.TimeRange) -> None:
 
 
 def occupancy_today(ctx: data.Context) -> None:
-    rows = data.typical_day(ctx, "overall_occupancy_rate", "occupancy_rate", weeks=WEEKS)
-    days = max(int(r.get("days") or 0) for r in rows)
-    weekday = ctx.now.astimezone(data.PARIS).strftime("%A")
-    stamp = ui.stamp(
+    usual_day.today_against_usual(
         ctx,
         "overall_occupancy_rate",
-        "Occupancy today against a usual " + weekday,
-        f"today's hourly occupied share over the p10-p90 band and median of the {days} "
-        f"{weekday}s before (the lake, last {WEEKS} weeks)",
-        f"{data.paris_time(ctx.now)} (Paris), hours of the day in Paris time",
+        "occupancy_rate",
+        title="Occupancy today against a usual",
+        what="today's hourly occupied share",
+        y_title="occupied share",
+        y_range=(0, 1),
+        key="parking-occupancy-today",
+        percent=True,
     )
-    fig = charts.typical_day(rows, stamp, y_title="occupied share", percent=True, y_range=(0, 1))
-    ui.chart(fig, "parking-occupancy-today")
 
 
 def week_profile(ctx: data.Context) -> None:

@@ -9,6 +9,7 @@ import pandas as pd  # type: ignore[import-untyped]
 import streamlit as st
 
 from dashboard import charts, data, filters, time_range, ui
+from dashboard.views import usual_day
 
 SEGMENT_COLUMNS = {
     # Narrow columns and short headers: the table shares the page's width with a chart.
@@ -24,7 +25,6 @@ SEGMENT_COLUMNS = {
     "arc_status": st.column_config.TextColumn("status"),
     "entity_id": st.column_config.TextColumn("arc id"),
 }
-WEEKS = 8
 
 
 def arcs_now(ctx: data.Context) -> tuple[list[dict[str, Any]], str | None]:
@@ -93,19 +93,16 @@ def congestion_trend(ctx: data.Context, chosen: time_range.TimeRange) -> None:
 
 def congestion_today(ctx: data.Context) -> None:
     """Today's congestion over the usual band of the same weekday (the Sytadin habit)."""
-    rows = data.typical_day(ctx, "traffic_congestion_index", "congestion_index", weeks=WEEKS)
-    days = max(int(r.get("days") or 0) for r in rows)
-    weekday = ctx.now.astimezone(data.PARIS).strftime("%A")
-    stamp = ui.stamp(
+    usual_day.today_against_usual(
         ctx,
         "traffic_congestion_index",
-        "Congestion today against a usual " + weekday,
-        f"today's hourly index over the p10-p90 band and median of the {days} {weekday}s "
-        f"before (the lake, last {WEEKS} weeks)",
-        f"{data.paris_time(ctx.now)} (Paris), hours of the day in Paris time",
+        "congestion_index",
+        title="Congestion today against a usual",
+        what="today's hourly index",
+        y_title="congestion index (0-100)",
+        y_range=(0, 100),
+        key="traffic-congestion-today",
     )
-    fig = charts.typical_day(rows, stamp, y_title="congestion index (0-100)", y_range=(0, 100))
-    ui.chart(fig, "traffic-congestion-today")
 
 
 def fluidity(ctx: data.Context) -> None:
