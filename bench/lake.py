@@ -23,8 +23,6 @@ in :data:`SAMPLE_EVERY` (the replay's generator, restricted to those arcs).
 from __future__ import annotations
 
 import gzip
-import importlib.util
-import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -34,6 +32,7 @@ from typing import Any
 
 import orjson
 
+from bench import peer
 from bench.common import START, Env, Section, kib, median, num, ratio, secs
 from collector.backfill import BackfillReport, backfill
 from collector.http import HttpClient, make_session
@@ -189,10 +188,6 @@ def parse_floor(payloads: Sequence[bytes], runs: int) -> float:
     return median(times)
 
 
-def dlt_available() -> bool:
-    return importlib.util.find_spec("dlt") is not None
-
-
 def first_rows(payloads: Sequence[bytes], count: int) -> list[bytes]:
     """Payloads holding the first ``count`` rows of ``payloads``, in the same format."""
     out: list[bytes] = []
@@ -208,27 +203,9 @@ def first_rows(payloads: Sequence[bytes], count: int) -> list[bytes]:
 
 def with_dlt(folder: Path, payloads: Sequence[bytes]) -> float:
     """Seconds for dlt to load the payloads' rows into duckdb, merged on the same key."""
-    os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
-    os.environ["DLT_DATA_DIR"] = str(folder / "dlt-data")
-    os.environ["DLT_PROJECT_DIR"] = str(folder)
-    # dlt's schema-inference warnings (a nested field it flattens) would drown the output.
-    os.environ.setdefault("RUNTIME__LOG_LEVEL", "ERROR")
-    import dlt
-
-    @dlt.resource(name="traffic", write_disposition="merge", primary_key=("iu_ac", "t_1h"))
-    def traffic() -> Any:
-        for payload in payloads:
-            yield orjson.loads(payload)["counts"]
-
-    pipeline = dlt.pipeline(
-        pipeline_name="bench_lake",
-        destination=dlt.destinations.duckdb(str(folder / "peer.duckdb")),
-        dataset_name="paris",
-        pipelines_dir=str(folder / "pipelines"),
+    return peer.dlt_merge(
+        folder, "bench_lake", lambda: (orjson.loads(p)["counts"] for p in payloads)
     )
-    start = time.perf_counter()
-    pipeline.run(traffic())
-    return time.perf_counter() - start
 
 
 def tree_bytes(folder: Path) -> tuple[int, int]:
@@ -325,7 +302,7 @@ def throughput(section: Section, env: Env, month: Landed) -> None:
         slower,
         None,
     )
-    if not dlt_available():
+    if not peer.available():
         section.notes.append(
             "dlt was not measured: it is not installed (`uv run --group bench python -m bench`)."
         )

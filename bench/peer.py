@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -44,18 +45,25 @@ async def ours(folder: Path, exports: list[bytes]) -> float:
 
 
 def with_dlt(folder: Path, exports: list[bytes]) -> float:
+    return dlt_merge(folder, "bench_traffic", lambda: (orjson.loads(e) for e in exports))
+
+
+def dlt_merge(folder: Path, name: str, batches: Callable[[], Iterable[Any]]) -> float:
+    """Seconds for dlt to load the traffic rows of ``batches()`` into duckdb, merged on the
+    same key as ours (``iu_ac``, ``t_1h``); each batch is a row or a list of rows."""
     os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
     os.environ["DLT_DATA_DIR"] = str(folder / "dlt-data")
     os.environ["DLT_PROJECT_DIR"] = str(folder)
+    # dlt's schema-inference warnings (a nested field it flattens) would drown the output.
+    os.environ.setdefault("RUNTIME__LOG_LEVEL", "ERROR")
     import dlt
 
     @dlt.resource(name="traffic", write_disposition="merge", primary_key=("iu_ac", "t_1h"))
     def traffic() -> Any:
-        for export in exports:
-            yield orjson.loads(export)
+        yield from batches()
 
     pipeline = dlt.pipeline(
-        pipeline_name="bench_traffic",
+        pipeline_name=name,
         destination=dlt.destinations.duckdb(str(folder / "peer.duckdb")),
         dataset_name="paris",
         pipelines_dir=str(folder / "pipelines"),
