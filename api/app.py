@@ -3,6 +3,7 @@
 from chalice.app import Chalice
 from chalicelib import (
     aggregations,
+    completeness,
     datasets,
     departures,
     docs,
@@ -28,6 +29,7 @@ for blueprint in (
     datasets.bp,
     aggregations.bp,
     source_status.bp,
+    completeness.bp,
     health.bp,
     openapi.bp,
     docs.bp,

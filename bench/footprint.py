@@ -5,7 +5,9 @@ A child process (``python -m bench.footprint URL DIR TICKS MARK...``) builds the
 on a local store and runs ticks against the replay upstream. One tick = one ``run_once`` of
 parking, departures (one station) and traffic, then the replay clock moves 2 minutes (the
 parking interval), so a new traffic hour (2,977 rows) lands every 30 ticks. RSS is read from
-``/proc/self/status``; ``sys.modules`` is checked at the end.
+``/proc/self/status``, with what it is made of (:mod:`bench.memory`: live objects, malloc's lent
+and kept bytes) at each mark, and once more after ``malloc_trim(0)`` at the end; ``sys.modules``
+is checked at the end.
 """
 
 from __future__ import annotations
@@ -18,16 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import Env, Section, ratio
+from bench.memory import figures, rss_mb, trimmed
 
 FORBIDDEN = ("streamlit", "plotly", "pandas")
 NAMES = ["parking", "departures", "traffic"]
-
-
-def rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmRSS in /proc/self/status")
 
 
 async def ticks(url: str, folder: Path, count: int, marks: list[int]) -> dict[str, Any]:
@@ -41,6 +37,7 @@ async def ticks(url: str, folder: Path, count: int, marks: list[int]) -> dict[st
     env = Env(folder, quick=False, runs=1, upstream_url=url)
     replay = ReplayClient(url)
     rss: dict[int, float] = {0: rss_mb()}
+    parts: dict[int, dict[str, float]] = {}
     statuses: dict[str, int] = {}
     async with services(env.settings("local", folder, **source_options())) as held:
         for tick in range(1, count + 1):
@@ -49,9 +46,12 @@ async def ticks(url: str, folder: Path, count: int, marks: list[int]) -> dict[st
                 statuses[key] = statuses.get(key, 0) + 1
             replay.advance(120)
             if tick in marks:
-                rss[tick] = rss_mb()
+                parts[tick] = figures()
+                rss[tick] = parts[tick]["rss"]
     return {
         "rss": rss,
+        "parts": parts,
+        "trimmed": trimmed(),
         "statuses": statuses,
         "forbidden": [m for m in FORBIDDEN if m in sys.modules],
     }
@@ -76,6 +76,7 @@ async def run(env: Env) -> Section:
     section.row("RSS at start (imports done, before the first tick)", f"{rss[0]:.1f} MB")
     section.row(f"RSS after {first} ticks", f"{rss[first]:.1f} MB")
     section.row(f"**RSS after {count} ticks**", f"{rss[count]:.1f} MB")
+    explain(section, {int(k): v for k, v in out["parts"].items()}, first, count, out["trimmed"])
     section.row("runs by status", ", ".join(f"{k} {v}" for k, v in sorted(out["statuses"].items())))
     section.row("streamlit / plotly / pandas imported", ", ".join(out["forbidden"]) or "none")
     section.check(
@@ -102,6 +103,33 @@ async def run(env: Env) -> Section:
     if env.quick:
         section.notes.append(f"--quick: {first} and {count} ticks instead of 100 and 1,000.")
     return section
+
+
+def explain(
+    section: Section,
+    parts: dict[int, dict[str, float]],
+    first: int,
+    count: int,
+    trim: dict[str, float] | None,
+) -> None:
+    """Whether RSS growth is live memory (a leak) or memory malloc keeps (see bench.memory)."""
+    a, b = parts[first], parts[count]
+    section.row(
+        f"objects tracked by the GC, tick {first} -> {count}",
+        f"{a['objects']:,.0f} -> {b['objects']:,.0f}",
+    )
+    section.row(
+        f"Python allocator blocks, tick {first} -> {count}",
+        f"{a['blocks']:,.0f} -> {b['blocks']:,.0f}",
+    )
+    if "malloc_used" in a:
+        section.row(
+            f"malloc: lent / kept free, tick {first} -> {count}",
+            f"{a['malloc_used']:.1f} / {a['malloc_free']:.1f} MB -> "
+            f"{b['malloc_used']:.1f} / {b['malloc_free']:.1f} MB",
+        )
+    if trim is not None:
+        section.row(f"RSS after {count} ticks and `malloc_trim(0)`", f"{trim['rss']:.1f} MB")
 
 
 def main(argv: list[str]) -> None:

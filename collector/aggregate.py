@@ -9,10 +9,12 @@ from __future__ import annotations
 import asyncio
 import time
 import traceback
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from collector import keys
+from collector import keys, quality
 from collector.logs import get_logger
 from collector.plugin import Aggregation, AggregationSettings, Inputs, Window
 from collector.storage.base import GoldPoint, StorageError, Store
@@ -60,9 +62,10 @@ class AggregationRunner:
         window = aligned_window(moment, self.interval, self.length, self.aggregation.lead)
         result = AggregationResult(self.aggregation.name, "ok", keys.ts(window.end))
         clock = time.monotonic()
+        excluded: Counter[str] = Counter()
         async with self.lock:
             try:
-                inputs = await self._read(window, moment)
+                inputs = await self._read(window, moment, excluded)
                 result.inputs = sum(len(v) for v in inputs.window.values()) + sum(
                     len(v) for v in inputs.latest.values()
                 )
@@ -72,7 +75,7 @@ class AggregationRunner:
                     window_start=keys.ts(window.start),
                     window_end=keys.ts(window.end),
                     ran_at=keys.ts(moment),
-                    data=output.model_dump(mode="json"),
+                    data=with_excluded(output.model_dump(mode="json"), excluded),
                 )
                 expires = int((moment + timedelta(days=self.settings.retention_days)).timestamp())
                 await self.store.put_gold(point, expires_at=expires)
@@ -88,15 +91,36 @@ class AggregationRunner:
             status=result.status,
             window_end=result.window_end,
             inputs=result.inputs,
+            excluded=dict(sorted(excluded.items())) or None,
             duration_s=result.duration_s,
             error=result.error,
         )
         return result
 
-    async def _read(self, window: Window, now: datetime) -> Inputs:
-        latest = {d: await self.store.read_latest(d) for d in self.aggregation.latest_inputs}
+    async def _read(self, window: Window, now: datetime, excluded: Counter[str]) -> Inputs:
+        """The inputs, records that failed a quality check left out and counted."""
+        keep = quality.without_flagged
+        latest = {
+            d: keep(await self.store.read_latest(d), excluded)
+            for d in self.aggregation.latest_inputs
+        }
         in_window = {
-            d: await self.store.read_window(d, window.start, window.end)
+            d: keep(await self.store.read_window(d, window.start, window.end), excluded)
             for d in self.aggregation.inputs
         }
         return Inputs(latest=latest, window=in_window, settings=self.settings, now=now)
+
+
+def with_excluded(data: dict[str, Any], excluded: Counter[str]) -> dict[str, Any]:
+    """A gold point's data with the inputs left out, by check name (``{}``: none): every
+    point says it, so a reader can tell "none excluded" from "not said".
+
+    An analytic that counts its own exclusions in an ``excluded`` object (reason: count;
+    ``overall_occupancy_rate``) keeps them: the check names are added beside its reasons.
+    """
+    own = data.get(quality.EXCLUDED)
+    merged: dict[str, Any] = dict(own) if isinstance(own, dict) else {}
+    for name, count in sorted(excluded.items()):
+        before = merged.get(name)
+        merged[name] = count + (before if isinstance(before, int) else 0)
+    return {**data, quality.EXCLUDED: merged}

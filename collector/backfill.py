@@ -22,7 +22,13 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from collector import keys
-from collector.ingest import ParseFailure, build_batch, parse_failure_reject, write_batch
+from collector.ingest import (
+    Batch,
+    ParseFailure,
+    build_batch,
+    parse_failure_reject,
+    write_batch,
+)
 from collector.lake.cursor import rewind as rewind_lake
 from collector.logs import get_logger
 from collector.plugin import FetchContext, Source, SourceError, SourceSettings
@@ -105,7 +111,7 @@ async def backfill(
             if progress is not None:
                 progress(1)
             continue
-        await _slice(store, source, settings, app, http, start, end, retention, report, clock)
+        await fetch_slice(store, source, settings, app, http, start, end, retention, report, clock)
         await store.put_state(name, {**asked, "done_until": keys.ts(end), "at": keys.ts(clock())})
         report.slices += 1
         if progress is not None:
@@ -113,7 +119,7 @@ async def backfill(
     return report
 
 
-async def _slice(
+async def fetch_slice(
     store: Store,
     source: Source,
     settings: SourceSettings,
@@ -124,7 +130,9 @@ async def _slice(
     retention: timedelta,
     report: BackfillReport,
     clock: Callable[[], datetime],
-) -> None:
+) -> Batch | None:
+    """One slice into bronze and silver; its batch as written (None: nothing published).
+    Shared with :mod:`collector.revisit`, which fetches its trailing window the same way."""
     assert source.backfill is not None
     while True:
         now = clock()
@@ -145,7 +153,7 @@ async def _slice(
             ) from None
         break
     if fetched is None:
-        return
+        return None
     key = keys.raw_key(source.name, now)
     meta: dict[str, Any] = {
         **{k: str(v) for k, v in fetched.meta.items()},
@@ -178,3 +186,4 @@ async def _slice(
             f"slice {keys.ts(start)}..{keys.ts(end)}: the upstream announced records and none "
             f"was valid (raw payload {key})"
         )
+    return batch

@@ -179,7 +179,14 @@ def cmd_replay(ctx: Context, args: argparse.Namespace) -> int:
             await _checked(store)
             todo = await bronze_keys(store, source.name, args.since, args.until)
             with tqdm(total=len(todo), unit="payload", file=sys.stderr, disable=None) as bar:
-                report = await replay(store, source, retention, keys_=todo, progress=bar.update)
+                report = await replay(
+                    store,
+                    source,
+                    retention,
+                    keys_=todo,
+                    progress=bar.update,
+                    settings=ctx.plugins.sources[args.source],
+                )
             lake = 0
             if todo:
                 from collector.cli_lake import flush_before_exit
@@ -397,6 +404,18 @@ def cmd_demo(ctx: Context, args: argparse.Namespace) -> int:
     return demo(ctx, args)
 
 
+def cmd_revisit(ctx: Context, args: argparse.Namespace) -> int:
+    from collector.cli_revisit import cmd_revisit as revisit
+
+    return revisit(ctx, args)
+
+
+def cmd_completeness(ctx: Context, args: argparse.Namespace) -> int:
+    from collector.cli_completeness import cmd_completeness as completeness
+
+    return completeness(ctx, args)
+
+
 def cmd_test_plugins(ctx: Context, args: argparse.Namespace) -> int:
     from collector.cli_plugins import cmd_test_plugins as test_plugins
 
@@ -421,6 +440,8 @@ COMMANDS: dict[str, tuple[Callable[[Context, argparse.Namespace], int], str]] = 
     "backfill": (cmd_backfill, "pull a publisher's history, resumable, into the lake"),
     "sql": (cmd_sql, "SQL over the lake (DuckDB): a table per dataset"),
     "test-plugins": (cmd_test_plugins, "run the checks and golden cases of every plugin"),
+    "revisit": (cmd_revisit, "fetch a source's trailing window again (corrections)"),
+    "completeness": (cmd_completeness, "per source and slot: expected, received, state"),
 }
 
 NEEDS_STORE = " Needs an existing store (made by init, run or once): exit 3 when there is none."
@@ -452,6 +473,15 @@ DESCRIPTIONS = {
     "sql": "One DuckDB SQL statement over the lake: a table per dataset ('.' becomes '_':"
     " traffic, traffic_arcs, parking, departures, velib) and per analytic; times in UTC."
     " Exit 1 for a bad query (the tables are listed), 3 when there is no lake yet.",
+    "completeness": "The completeness ledger: per source and slot, the entities expected to"
+    " report, those that did, and the slot's state (ok, partial, late, missing: the daemon"
+    " was down or the fetch failed), as a table or JSON (--format json, as the API answers)."
+    " --rebuild rewrites the range's entries from the raw payloads in bronze first." + NEEDS_STORE,
+    "revisit": "Fetch the trailing window a source declares (traffic: 2 days) again now, for"
+    " the data its publisher filled in or corrected since: changed records are rewritten,"
+    " counted as revisions in the completeness ledger, and reach the lake. The daemon does it"
+    " by itself once a day at a quiet time; refused while a daemon collects the source."
+    + NEEDS_STORE,
 }
 
 PLUGIN_NAMES = {
@@ -461,6 +491,8 @@ PLUGIN_NAMES = {
     "aggregate": ("aggregations",),
     "test-plugins": ("sources", "aggregations"),
     "backfill": ("sources",),
+    "revisit": ("sources",),
+    "completeness": ("sources",),
 }
 """The commands whose --help lists the names they take, from plugin discovery."""
 
@@ -581,6 +613,14 @@ def _add_arguments(name: str, p: argparse.ArgumentParser) -> None:
         from collector.cli_lake import add_backfill_arguments
 
         add_backfill_arguments(p, parse_time)
+    elif name == "revisit":
+        from collector.cli_revisit import add_arguments as add_revisit_arguments
+
+        add_revisit_arguments(p)
+    elif name == "completeness":
+        from collector.cli_completeness import add_arguments as add_completeness_arguments
+
+        add_completeness_arguments(p, parse_time)
     elif name == "sql":
         from collector.cli_lake import add_sql_arguments
 

@@ -12,9 +12,11 @@ import orjson
 
 from collector import keys
 from collector.ingest import ParseFailure, ingest
+from collector.ledger.record import record as record_ledger
 from collector.secrets import mask_text, mask_value
 from collector.source_state import SourceState
 from collector.spool import Spool
+from collector.status_freshness import Shares, complete_shares, objective_docs, objective_lines
 from collector.status_leases import lease_docs, lease_lines, lock_doc, lock_line
 from collector.storage import make_store
 
@@ -67,6 +69,11 @@ def cmd_status(ctx: Context, args: argparse.Namespace) -> int:
 
     now = datetime.now(UTC)
     leases: list[Any] = []
+    sources = {
+        name: (found.plugin, ctx.plugins.sources[name])
+        for name, found in sorted(ctx.registry.sources.items())
+    }
+    shares: dict[str, Shares] = {}
 
     async def states() -> dict[str, dict[str, Any]]:
         nonlocal now
@@ -76,7 +83,9 @@ def cmd_status(ctx: Context, args: argparse.Namespace) -> int:
             # Expiry is judged at the moment the leases were read, not when status started
             # (checking the store first can take seconds): a lease is never shown longer.
             now = datetime.now(UTC)
-            return {name: await store.get_state(name) for name in ctx.registry.sources}
+            saved = {name: await store.get_state(name) for name in ctx.registry.sources}
+            shares.update(await complete_shares(store, sources, now))
+            return saved
 
     from collector.storage.base import StorageError, StoreMissing
 
@@ -100,6 +109,7 @@ def cmd_status(ctx: Context, args: argparse.Namespace) -> int:
                 "bytes": spool.size(),
                 "quarantined": quarantined,
             },
+            "objectives": objective_docs(sources, found, shares, now),
             "leases": lease_docs(leases, int(now.timestamp() * 1000)),
             "writer_lock": lock_doc(ctx.app.data_dir),
         }
@@ -113,6 +123,8 @@ def cmd_status(ctx: Context, args: argparse.Namespace) -> int:
     )
     for line in status_rows(ctx, found, now):
         print(mask_text(line))  # state saved before masking existed, errors
+    for line in objective_lines(sources, found, shares, now):
+        print(line)
     print(lock_line(ctx.app.data_dir))
     for line in lease_lines(leases, int(now.timestamp() * 1000)):
         print(line)
@@ -166,6 +178,16 @@ async def _replay(ctx: Context, store: Any, rejects: list[Any]) -> int:
             failed += 1
             print(f"{raw_key}: still unreadable: {exc}")
             continue
+        # Recovered records land in the slot the payload was fetched in.
+        await record_ledger(
+            store,
+            source,
+            ctx.plugins.sources[source.name],
+            batch,
+            fetched_at=keys.raw_key_time(raw_key),
+            now=datetime.now(UTC),
+            raw_key=raw_key,
+        )
         still += len(batch.rejects)
         recovered += max(0, len(items) - len(batch.rejects))
     print(

@@ -31,6 +31,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from collector.aggregate import AggregationResult, AggregationRunner
+from collector.freshness_gauges import REFRESH_EVERY, refresh_complete_shares, set_objectives
 from collector.health import Health
 from collector.health import start as start_health
 from collector.http import HttpClient, make_session
@@ -42,6 +43,7 @@ from collector.plugin import Aggregation, Source
 from collector.plugin_settings import PluginSettings
 from collector.recovery import drain
 from collector.registry import Registry
+from collector.revisit import CHECK_EVERY, revisit_when_due
 from collector.runner import RunResult, SourceRunner
 from collector.sdnotify import Notifier
 from collector.settings import Settings
@@ -99,6 +101,7 @@ class Services:
             self.aggregators[name] = AggregationRunner(
                 self.registry.aggregation(name), self.plugins.aggregations[name], self.store
             )
+        set_objectives(self.metrics, ((r.source, r.settings) for r in self.runners.values()))
         return self
 
     async def open_store(self) -> None:
@@ -166,6 +169,7 @@ class Daemon:
         self._lease_task: asyncio.Task[None] | None = None
         self._leases_done = asyncio.Event()
         self._takeovers: set[asyncio.Task[None]] = set()
+        self._revisits: dict[str, asyncio.Task[Any]] = {}  # source -> its revisit in flight
 
     def request_stop(self, signame: str = "stop") -> None:
         self._signals += 1
@@ -211,7 +215,29 @@ class Daemon:
             # Earlier payloads of this source go first, as soon as storage answers again
             # (as ``once`` does), rather than at the next spool job.
             await self._drain_spool()
+        revisiting = self._revisits.get(name)
+        if revisiting is not None:  # the run waits for it rather than being skipped
+            await asyncio.wait({revisiting})
         await self._track(self.services.runners[name].run(), source=name)
+
+    async def _revisit(self, name: str) -> None:
+        """Fetch the source's trailing window again when due (:mod:`collector.revisit`):
+        under its lease and lock; a failure is logged and saved, never raised."""
+        lease = source_lease(name)
+        if self.stop_event.is_set() or not await self.leases.hold(lease):
+            return
+        task = asyncio.ensure_future(
+            revisit_when_due(self.services.runners[name], holds=lambda: self.leases.holds(lease))
+        )
+        self.inflight.add(task)
+        self._revisits[name] = task
+        try:
+            await asyncio.shield(task)
+        except asyncio.CancelledError:
+            self.outcomes["cancelled"] += 1
+        finally:
+            self.inflight.discard(task)
+            del self._revisits[name]
 
     async def _aggregate(self, name: str) -> None:
         if not self.stop_event.is_set() and await self.leases.hold(AGGREGATIONS):
@@ -240,6 +266,19 @@ class Daemon:
         self.health.storage_ok = waiting == 0
         if done:
             log.info("spool replayed", payloads=done, waiting=waiting)
+
+    async def _refresh_complete_shares(self) -> None:
+        """The ledger's complete shares for the gauges, of the sources this daemon runs now."""
+        if self.stop_event.is_set():
+            return
+        mine = [
+            (runner.source, runner.settings)
+            for name, runner in sorted(self.services.runners.items())
+            if self.leases.holds(source_lease(name))
+        ]
+        await refresh_complete_shares(
+            self.services.store, self.services.metrics, mine, now=datetime.now(UTC)
+        )
 
     async def _record_switches(self) -> None:
         """Save which sources this daemon runs, and why not, for the readers (``/sources``)."""
@@ -343,6 +382,12 @@ class Daemon:
                 [name],
                 jitter=seconds * jitter or None,
             )
+        for name, runner in self.services.runners.items():
+            if runner.source.revisit is not None and runner.source.backfill is not None:
+                # A state read each time; the revisit itself runs once per `every`.
+                first = now + timedelta(seconds=60)
+                every = CHECK_EVERY.total_seconds()
+                self._add(scheduler, self._revisit, every, f"revisit:{name}", first, [name])
         for name, agg in self.services.aggregators.items():
             seconds = agg.interval.total_seconds()
             # The first run waits for the sources' first runs to land.
@@ -351,6 +396,11 @@ class Daemon:
         self._add(scheduler, self._heartbeat, self.beat_every, "heartbeat", now, [])
         self._add(scheduler, self._drain_spool, 15.0, "spool", now + timedelta(seconds=1), [])
         self._add(scheduler, self._purge, 6 * 3600.0, "purge", now + timedelta(minutes=5), [])
+        # Off the runs' path: its own job, a little after the first runs have landed.
+        first_share = now + timedelta(seconds=min(10.0, REFRESH_EVERY))
+        self._add(
+            scheduler, self._refresh_complete_shares, REFRESH_EVERY, "freshness", first_share, []
+        )
         if self.services.lake is not None:
             seconds = self.services.app.lake.interval
             # The first flush waits for the first runs (and their aggregations) to land.

@@ -19,7 +19,8 @@ from typing import Any
 import orjson
 from pydantic import TypeAdapter
 
-from collector import keys
+from collector import keys, quality
+from collector.ledger.split import SlotOf, answered_in, slot_of
 from collector.plugin import Invalid, Notice, Record, Source, dataset_name
 from collector.storage.base import Reject, Row, Store
 
@@ -43,6 +44,12 @@ class Batch:
     """Rows written per dataset, once :func:`write_batch` ran."""
     unchanged: dict[str, int] = field(default_factory=dict)
     """Rows per dataset not written because silver already held them, identical."""
+    ledger_slots: SlotOf | None = None
+    """For a ledger of observed slots: its dataset is written slot by slot (collector.ledger)."""
+    written_by_slot: dict[str, int] = field(default_factory=dict)
+    """Rows of the ledger's dataset written per slot start: a slot's revisions."""
+    answered: frozenset[str] = frozenset()
+    """The entities the payload answered for, records or not (``Coverage.answered``)."""
 
     @property
     def valid(self) -> int:
@@ -91,7 +98,10 @@ _gc_paused = _GcPause()
 def build_batch(source: Source, payload: bytes, raw_key: str, now: datetime) -> Batch:
     """Parse and validate (pure CPU work; runs in a thread)."""
     with _gc_paused:
-        return _build_batch(source, payload, raw_key, now)
+        batch = _build_batch(source, payload, raw_key, now)
+    batch.ledger_slots = slot_of(source)
+    batch.answered = answered_in(source, payload)
+    return batch
 
 
 def _build_batch(source: Source, payload: bytes, raw_key: str, now: datetime) -> Batch:
@@ -109,6 +119,7 @@ def _build_batch(source: Source, payload: bytes, raw_key: str, now: datetime) ->
     )
     by_key: dict[str, dict[tuple[str, str], Row]] = defaultdict(dict)
     main = source.name
+    checks = quality.record_checks(source)
     # The same few observation times repeat on every row (an hour of traffic is one): format
     # each once. strftime was ~12% of an hour's build_batch (docs/benchmarks.md).
     stamps: dict[datetime, str] = {}
@@ -134,6 +145,9 @@ def _build_batch(source: Source, payload: bytes, raw_key: str, now: datetime) ->
             batch.rejects.append(Reject(source.name, raw_key, index, reason, repr(item), at))
             continue
         data, text = serialised
+        tests = checks.get(dataset)
+        if tests:  # a failing record is stored flagged, never dropped (collector.quality)
+            data, text = quality.apply(tests, data, text)
         # The same key twice in one payload: the later row wins, as an upsert would.
         by_key[dataset][(item.entity_id, observed)] = Row(
             dataset, item.entity_id, observed, data, raw_key, text
@@ -199,17 +213,33 @@ async def write_batch(store: Store, batch: Batch, retention_days: int, now: date
     """Write the batch's rows and rejects; return the rows written (unchanged ones not)."""
     expires = int((now + timedelta(days=retention_days)).timestamp())
     for dataset, rows in batch.rows.items():
-        written = await store.put_rows(
-            rows,
-            history=batch.history[dataset],
-            expires_at=expires,
-            latest_ttl=batch.latest_ttl.get(dataset),
-        )
+        written = 0
+        for slot, group in _by_slot(batch, dataset, rows):
+            count = await store.put_rows(
+                group,
+                history=batch.history[dataset],
+                expires_at=expires,
+                latest_ttl=batch.latest_ttl.get(dataset),
+            )
+            written += count
+            if slot is not None:
+                batch.written_by_slot[slot] = batch.written_by_slot.get(slot, 0) + count
         batch.written[dataset] = written
         batch.unchanged[dataset] = len(rows) - written
     if batch.rejects:
         await store.put_rejects(batch.rejects)
     return batch.written_total
+
+
+def _by_slot(batch: Batch, dataset: str, rows: list[Row]) -> list[tuple[str | None, list[Row]]]:
+    """The rows in one group, or, for the ledger's dataset of observed slots, one per slot."""
+    if batch.ledger_slots is None or batch.ledger_slots[0] != dataset:
+        return [(None, rows)]
+    of = batch.ledger_slots[1]
+    groups: dict[str, list[Row]] = defaultdict(list)
+    for row in rows:
+        groups[of(row.observed_at)].append(row)
+    return [(slot, groups[slot]) for slot in sorted(groups)]
 
 
 async def ingest(

@@ -72,6 +72,18 @@ class Metrics:
             ["aggregation", "status"],
             registry=r,
         )
+        self.freshness_objective = Gauge(
+            "paris_freshness_objective_seconds",
+            "How old a source's newest data may be before it is stale (its objective)",
+            ["source"],
+            registry=r,
+        )
+        self.complete_ratio = Gauge(
+            "paris_slots_complete_ratio",
+            "Share of a source's due ledger slots that are complete (state ok) over a window",
+            ["source", "window"],
+            registry=r,
+        )
         self._freshness: dict[str, str] = {}
         r.register(_FreshnessCollector(lambda: self._freshness))
 
@@ -88,6 +100,13 @@ class Metrics:
     def set_breaker(self, source: str, state: str) -> None:
         self.breaker.labels(source).set(STATE_VALUES.get(state, 0))
 
+    def set_complete_share(self, source: str, window: str, share: float | None) -> None:
+        """``None`` (no slot due yet) drops the series rather than export a made-up ratio."""
+        if share is None:
+            self.complete_ratio.remove(source, window)
+        else:
+            self.complete_ratio.labels(source, window).set(share)
+
 
 class _FreshnessCollector(Collector):
     """Data freshness is computed at scrape time: the age of the newest observation."""
@@ -101,11 +120,20 @@ class _FreshnessCollector(Collector):
             "Age of the newest observation a source has stored",
             labels=["source"],
         )
+        # The same age under the name the freshness objectives are written against.
+        age = GaugeMetricFamily(
+            "paris_data_age_seconds",
+            "Age of the newest observation a source has stored (compare with its objective)",
+            labels=["source"],
+        )
         now = time.time()
         for source, observed in sorted(self.get().items()):
             if _readable(observed):
-                family.add_metric([source], max(0.0, now - keys.parse_ts(observed).timestamp()))
+                seconds = max(0.0, now - keys.parse_ts(observed).timestamp())
+                family.add_metric([source], seconds)
+                age.add_metric([source], seconds)
         yield family
+        yield age
 
 
 def _readable(timestamp: str) -> bool:

@@ -74,9 +74,14 @@ def check_empty_inputs(plugin: Aggregation) -> list[str]:
         ("every input dataset empty", {d: [] for d in every}),
     )
     for label, rows in empty:
-        if not compute(plugin, rows, now).get("note"):
+        result = compute(plugin, rows, now)
+        if not result.get("note"):
             problems.append(f"with {label}, the result has no note saying why it is empty")
-    return problems
+        own = result.get("excluded", {})
+        if not isinstance(own, dict) or not all(type(n) is int for n in own.values()):
+            # The core adds the quality checks' counts to this key of every point.
+            problems.append(f"'excluded' must be an object of counts by reason, not {own!r}")
+    return list(dict.fromkeys(problems))
 
 
 def samples(plugin: Aggregation, registry: Registry) -> dict[str, list[dict[str, Any]]]:

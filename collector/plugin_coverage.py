@@ -15,7 +15,7 @@ record counted as reporting), a freshness objective (three intervals) and no qua
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Literal
@@ -43,6 +43,10 @@ class Coverage:
     """The data field naming what reports (departures: ``station``); default: ``entity_id``."""
     reporting: Callable[[Data], bool] | None = None
     """True when a record carries a measure (traffic: ``q`` or ``k`` not null); default: all."""
+    answered: Callable[[bytes], Iterable[str]] | None = None
+    """The entities a payload answered for, with records or not (a departure board empty at
+    night is an answer): counted as seen and reporting in a fetched slot. Read from the raw
+    payload, live and when the ledger is rebuilt from bronze alike."""
     partial_below: float = 0.9
     """A slot whose reporting entities fall under this share of those expected is partial."""
     late_after: timedelta | None = None
@@ -65,6 +69,9 @@ class Check:
     description: str
     record: Callable[[Data], bool] | None = None
     slot: Callable[[Data, Data | None], bool] | None = None
+    dataset: str | None = None
+    """The dataset a record check reads (``source`` or ``source.stream``); default: the
+    source's first. A reference stream (``traffic.arcs``) lacks the measures a check reads."""
 
     def __post_init__(self) -> None:
         if (self.record is None) == (self.slot is None):

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from collector import keys
 from collector.ingest import ParseFailure, ingest, parse_failure_reject
 from collector.lake.cursor import rewind as rewind_lake
+from collector.ledger.record import record
 from collector.logs import get_logger
 from collector.plugin_settings import PluginSettings
 from collector.registry import Registry
@@ -36,6 +37,16 @@ async def _replay_entry(
         )
         written = batch.valid
         freshness = batch.freshness
+        # Before the state is read below: the ledger may move its start there.
+        await record(
+            store,
+            source,
+            plugins.sources[entry.source],
+            batch,
+            fetched_at=_fetched_at(entry),
+            now=datetime.now(UTC),
+            raw_key=entry.raw_key,
+        )
         stored = written > 0 or not entry.expect_records
     except ParseFailure as exc:
         # The raw payload is in bronze now; the parse error is recorded like a live one.
@@ -58,6 +69,20 @@ async def _replay_entry(
     state.records_total = state.total + written
     await store.put_state(entry.source, state.to_stored())
     return written
+
+
+def _fetched_at(entry: SpoolEntry) -> datetime:
+    """When the spooled payload was fetched (the spool keeps it), else its bronze key's time,
+    else now: a spool file damaged there still replays its payload (only its slot is off)."""
+    try:
+        fetched = datetime.fromisoformat(entry.fetched_at)
+    except (TypeError, ValueError):
+        try:
+            return keys.raw_key_time(entry.raw_key)
+        except ValueError:
+            log.warning("spooled payload without a fetch time", raw_key=entry.raw_key)
+            return datetime.now(UTC)
+    return fetched if fetched.tzinfo is not None else fetched.replace(tzinfo=UTC)
 
 
 def _continues(state: SourceState, entry: SpoolEntry) -> bool:

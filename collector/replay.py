@@ -13,7 +13,8 @@ from datetime import UTC, date, datetime, timedelta
 
 from collector import keys
 from collector.ingest import ParseFailure, ingest
-from collector.plugin import Source
+from collector.ledger.record import record
+from collector.plugin import Source, SourceSettings
 from collector.storage.base import Store
 
 
@@ -73,6 +74,7 @@ async def replay(
     until: datetime | None = None,
     progress: Callable[[int], None] | None = None,
     keys_: list[str] | None = None,
+    settings: SourceSettings | None = None,
 ) -> ReplayReport:
     report = ReplayReport()
     todo = keys_ if keys_ is not None else await bronze_keys(store, source.name, since, until)
@@ -84,6 +86,12 @@ async def replay(
         except (ParseFailure, OSError, EOFError) as exc:
             report.failures.append(f"{key}: {exc}")
         else:
+            # Counted at the payload's own fetch time: the slot it was fetched in.
+            fetched_at = keys.raw_key_time(key)
+            await record(
+                store, source, settings, batch, fetched_at=fetched_at, now=datetime.now(UTC),
+                raw_key=key,
+            )  # fmt: skip
             report.records += batch.records
             report.written += batch.valid
             report.invalid += len(batch.rejects)

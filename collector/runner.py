@@ -16,19 +16,28 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from collector import keys
+from collector import keys, memory
 from collector.breaker import Breaker
 from collector.http import HttpClient
-from collector.ingest import ParseFailure, ingest, parse_failure_reject
+from collector.ingest import Batch, ParseFailure, ingest, parse_failure_reject
+from collector.ledger.record import record as record_ledger
 from collector.logs import get_logger
 from collector.metrics import Metrics
-from collector.plugin import FetchContext, Fetched, Source, SourceError, SourceSettings
+from collector.plugin import (
+    FetchContext,
+    Fetched,
+    Source,
+    SourceError,
+    SourceSettings,
+    dataset_name,
+)
 from collector.secrets import mask_fetched
 from collector.settings import Settings
 from collector.snapshot import write_snapshots
+from collector.snapshot_views import Views
 from collector.source_state import SourceState
 from collector.spool import Spool, SpoolFull
-from collector.storage.base import StorageError, Store
+from collector.storage.base import Row, StorageError, Store
 
 Status = Literal[
     "ok",
@@ -111,6 +120,12 @@ class SourceRunner:
         self.breaker = Breaker(threshold=app.breaker_threshold, cooldown=app.breaker_cooldown)
         self.lock = asyncio.Lock()
         self._snapshot_at: float | None = None  # monotonic time of the last snapshot write
+        self._views = Views(
+            source.datasets(),
+            {dataset_name(source.name, m): m.latest_ttl for m in source.records},
+            max_gap=2 * self.interval,
+        )
+        self._written: dict[str, list[Row]] | None = None  # the rows of this run, once stored
         self.log = get_logger(source=source.name)
         # The last state known to be saved, or spooled: lets the source go on fetching from
         # the right cursor while storage is down.
@@ -130,7 +145,9 @@ class SourceRunner:
     async def _run(self, now: datetime) -> RunResult:
         clock = time.monotonic()
         result = RunResult(self.source.name, "ok", now)
+        self._written = None
         http = self.http.for_run(max_body_bytes=self.settings.max_body_bytes)
+        self._written_batch: Batch | None = None
         state = self.known_state.copy() if self.known_state else SourceState()
         try:
             try:
@@ -154,6 +171,19 @@ class SourceRunner:
             self.log.error("run crashed", exc_info=True)
         result.duration_s = round(time.monotonic() - clock, 3)
         result.requests, result.bytes = http.stats.requests, http.stats.bytes
+        if self._written_batch is not None:
+            # After the deadline's scope: the rows are in silver, a slow ledger write must not
+            # turn the run into a timeout. It never raises; ``state`` carries its start.
+            await record_ledger(
+                self.store,
+                self.source,
+                self.settings,
+                self._written_batch,
+                fetched_at=now,
+                now=now,
+                raw_key=result.raw_key,
+                state=state,
+            )
         previous_failures = state.failures
         previous_status = state.last_status or ""
         self._update_breaker(result)
@@ -161,7 +191,11 @@ class SourceRunner:
         self._log(previous_failures, previous_status, result)
         self._record_metrics(result, state)
         if self._snapshot_due(result):
-            await self._write_snapshots()
+            await self._write_snapshots(result)
+        elif result.failed:
+            self._views.invalidate()
+        if result.records >= memory.BIG_RUN_RECORDS:
+            await asyncio.to_thread(memory.after_run, result.records)
         return result
 
     def _snapshot_due(self, result: RunResult) -> bool:
@@ -245,6 +279,7 @@ class SourceRunner:
         result.written = batch.written_total
         result.unchanged = batch.unchanged_total
         result.unchanged_by_dataset = dict(batch.unchanged)
+        self._written_batch = batch  # counted into the completeness ledger after the run
         self._notify(batch.notices, state)
         if batch.valid == 0:
             if fetched.expect_records:
@@ -257,26 +292,42 @@ class SourceRunner:
                 )
                 return
             result.status = "empty"
+        self._written = batch.rows
         # Only now that silver holds the rows may the plugin's cursor move.
         state.plugin = plugin_state
         state.observe(batch.freshness, keys.ts(now))
 
-    async def _write_snapshots(self) -> None:
-        """Store each dataset's latest snapshot (:mod:`collector.snapshot`) after a good run.
+    async def _write_snapshots(self, result: RunResult) -> None:
+        """Store each dataset's latest snapshot (:mod:`collector.snapshot`) after a good run:
+        after one that wrote, from the views read last with its rows put over them
+        (:mod:`collector.snapshot_views`); else from the latest views read again.
 
         The records are in silver already: a snapshot that cannot be written fails nothing,
         readers fall back to the latest view until the next run writes one.
         """
+        now, clock = datetime.now(UTC), time.monotonic()
+        written_rows, self._written = self._written, None
+        incremental = result.written > 0 and written_rows is not None
+        views: dict[str, list[Any]] = {}
+        if incremental and self._views.usable(clock):
+            assert written_rows is not None
+            views = self._views.merged(written_rows, now, clock)
+        else:
+            incremental = False
         try:
             written = await write_snapshots(
-                self.store, self.source, interval=self.interval, now=datetime.now(UTC)
+                self.store, self.source, interval=self.interval, now=now, views=views
             )
         except StorageError as exc:
+            self._views.invalidate()
             self.log.warning("snapshot not written", error=str(exc))
         except Exception:  # a bug there must not cost the run its bookkeeping
+            self._views.invalidate()
             self.log.error("snapshot crashed", exc_info=True)
         else:
-            self.log.debug("snapshots written", bytes=written)
+            if not incremental:
+                self._views.remember(views, clock)
+            self.log.debug("snapshots written", bytes=written, incremental=incremental)
 
     def _with_known(self, stored: SourceState) -> SourceState:
         """The stored state, or this process's newer one when storage could not take it.

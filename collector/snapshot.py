@@ -184,19 +184,26 @@ async def build(
 
 
 async def write_snapshots(
-    store: Store, source: Source, *, interval: timedelta, now: datetime
+    store: Store,
+    source: Source,
+    *,
+    interval: timedelta,
+    now: datetime,
+    views: dict[str, list[Item]] | None = None,
 ) -> dict[str, int]:
     """Store the snapshot of every dataset of ``source``; the bytes written, by dataset.
 
     Each latest view is read once, even when it is also another dataset's reference (the
     arcs are both a dataset and traffic's geometry): on DynamoDB a read is paid per 4 KB.
+    ``views``: latest views the caller already holds (:mod:`collector.snapshot_views`), by
+    dataset; the others are read and added to it, so the caller sees what was read.
     """
-    views: dict[str, list[Item]] = {}
+    held: dict[str, list[Item]] = {} if views is None else views
 
     async def read(dataset: str) -> list[Item]:
-        if dataset not in views:
-            views[dataset] = await store.read_latest(dataset)
-        return views[dataset]
+        if dataset not in held:
+            held[dataset] = await store.read_latest(dataset)
+        return held[dataset]
 
     written: dict[str, int] = {}
     for model in source.records:

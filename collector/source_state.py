@@ -38,6 +38,9 @@ class SourceState:
     notices: list[str] | None = None
     plugin: dict[str, Any] | None = None
     """The plugin's own cursor (e.g. a watermark), moved only once silver holds its rows."""
+    ledger_since: str | None = None
+    """The first slot of the completeness ledger (a key timestamp): readers call every due
+    slot from there without an entry ``missing`` (:mod:`collector.ledger`)."""
     stored: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
     """The mapping this was read from: its unknown and unreadable keys are written back."""
 
@@ -148,7 +151,7 @@ _CHECKS = {
     "last_error": _text, "last_error_at": _text, "last_duration_s": _number,
     "last_raw_key": _text, "consecutive_failures": _count, "records_last_run": _count,
     "records_total": _count, "data_freshness": _text, "breaker": _text, "notices": _texts,
-    "plugin": _mapping,
+    "plugin": _mapping, "ledger_since": _text,
 }  # fmt: skip
 
 RUN_FIELDS = (

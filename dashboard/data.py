@@ -452,6 +452,12 @@ class Freshness:
     data_up_to: datetime | None
     interval_s: float
     detail: str
+    data_age_s: float | None = None
+    """Seconds since the newest observation; None before any."""
+    objective_s: float = 0.0
+    """How old the newest data may be (the source's freshness objective)."""
+    freshness: str = "unknown"
+    """``fresh``, ``stale`` (older than the objective) or ``unknown``, apart from ``status``."""
 
 
 def freshness(ctx: Context) -> list[Freshness]:
@@ -478,6 +484,9 @@ def judge(
             data_up_to=parse_time(judged.state.data_freshness),
             interval_s=judged.interval_s,
             detail=judged.detail,
+            data_age_s=judged.data_age_s,
+            objective_s=judged.objective_s,
+            freshness=judged.freshness,
         )
         for judged in status.judge(catalogue, saved, now)
     ]

@@ -1,6 +1,6 @@
 """The dashboard's navigation, from the plugin catalogue.
 
-The four hand-made pages (``views/``) come first; they show the built-in sources and the
+The hand-made pages (``views/``) come first; they show the built-in sources and the
 analytics listed in :data:`HAND_MADE`. Every other source and analytic the installation knows
 (a drop-in in ``PARIS_PLUGIN_DIR``, an installed entry point, a new built-in folder) gets a
 page of its own: the ``page.py`` its folder ships, or the generic page (``views/generic.py``).
@@ -35,6 +35,7 @@ HAND_MADE: tuple[tuple[str, str, tuple[str, ...]], ...] = (
         "Departures",
         ("departures", "departures_total", "departures_by_network", "departures_top_destinations"),
     ),
+    ("views/completeness.py", "Completeness", ()),
 )
 """(script, title, the plugins it shows). The overview summarises all and covers none."""
 COVERED = frozenset(name for _, _, shows in HAND_MADE for name in shows)

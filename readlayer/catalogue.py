@@ -16,10 +16,12 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
+from collector.freshness import objective_seconds
 from collector.plugin import AggregationSettings, SourceSettings
 from readlayer.errors import ConfigError
 from readlayer.fields import Filter, filters_of
 from readlayer.manifest import Manifest, Schema, discover_registry, manifest_from_registry
+from readlayer.slot_rules import SlotRule, rule
 
 if TYPE_CHECKING:
     from collector.settings import Settings
@@ -37,6 +39,11 @@ class SourceInfo:
     datasets: tuple[str, ...]
     disabled: str | None = None
     """Why the reader's settings say the source does not run; ``None`` when it runs."""
+    slots: SlotRule | None = None
+    """Its completeness ledger's slots (:mod:`readlayer.slot_rules`); None: one per interval."""
+    freshness_s: float | None = None
+    """How old its newest data may be (:mod:`collector.freshness`, settings applied); None:
+    three intervals."""
 
     @property
     def enabled(self) -> bool:
@@ -183,6 +190,17 @@ def build_catalogue(
             licence=src["licence"],
             attribution=src["attribution"],
             disabled=reason,
+            slots=rule(
+                src.get("ledger"),
+                src["interval_s"],
+                interval=common.interval,
+                freshness=common.freshness,
+            ),
+            freshness_s=objective_seconds(
+                declared=(src.get("ledger") or {}).get("freshness_s"),
+                interval=common.interval or src["interval_s"],
+                override=common.freshness,
+            ),
         )
         records = src.get("records", {})
         reference = set(src.get("reference", []))

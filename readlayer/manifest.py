@@ -35,6 +35,7 @@ def json_schema(model: type[BaseModel]) -> Schema:
 def manifest_from_registry(registry: Registry) -> Manifest:
     """The plugins' facts (no settings applied)."""
     from collector.plugin import dataset_name
+    from readlayer import slot_rules
 
     sources: dict[str, Any] = {}
     for name, found in sorted(registry.sources.items()):
@@ -47,6 +48,7 @@ def manifest_from_registry(registry: Registry) -> Manifest:
             "attribution": plugin.attribution,
             "records": {dataset_name(name, m): json_schema(m) for m in plugin.records},
             "reference": [dataset_name(name, m) for m in plugin.records if not m.history],
+            "ledger": slot_rules.facts(plugin),
         }
     aggregations: dict[str, Any] = {}
     for name, found_agg in sorted(registry.aggregations.items()):

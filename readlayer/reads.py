@@ -10,6 +10,9 @@ are the storage's own (its opaque cursor).
 used when it exists, decodes, and is still refreshed (made within a few intervals of its
 source); otherwise, and when the object cannot be read, the latest view itself is read, so
 the answer is the same either way, only slower.
+
+The records these reads return may be shared with later calls (an unchanged snapshot is not
+decoded again, sort keys are kept): callers copy a record before changing it.
 """
 
 from __future__ import annotations
@@ -34,11 +37,27 @@ SortKey = Callable[[Item], list[str]]
 _ID_RE = re.compile(r"[^#\x00-\x1f\x7f]{1,200}")
 
 
+_NATURAL: dict[str, list[str]] = {}
+_NATURAL_MAX = 100_000
+"""Sort keys kept; past this many (ids that come and go) they are dropped and made again."""
+
+
 def natural(entity_id: str) -> list[str]:
-    """Numeric ids in numeric order ("2" before "10"), then the others in text order."""
-    if entity_id.isascii() and entity_id.isdigit():
-        return ["0", entity_id.zfill(24)]
-    return ["1", entity_id]
+    """Numeric ids in numeric order ("2" before "10"), then the others in text order.
+
+    The same list for the same id: a page of a few thousand entities sorts without making a
+    key each (which was a third of a ``/traffic`` request, and its garbage the GC's work).
+    """
+    found = _NATURAL.get(entity_id)
+    if found is None:
+        if len(_NATURAL) >= _NATURAL_MAX:
+            _NATURAL.clear()
+        if entity_id.isascii() and entity_id.isdigit():
+            found = ["0", entity_id.zfill(24)]
+        else:
+            found = ["1", entity_id]
+        _NATURAL[entity_id] = found
+    return found
 
 
 def by_entity(item: Mapping[str, Any]) -> list[str]:
@@ -64,14 +83,33 @@ def snapshot(reader: Reader, dataset: str, now: datetime | None = None) -> Snaps
         return None
     if body is None:
         return None
-    try:
-        found = decode(body, dataset)
-    except SnapshotError as exc:
-        log.warning("%s; reading the latest view", exc)
+    found = _decoded(body, dataset)
+    if found is None:
         return None
     if not found.trusted_at(now or datetime.now(UTC)):
         log.info("snapshot of %s made at %s is not refreshed", dataset, found.generated_at)
         return None
+    return found
+
+
+_DECODED: dict[str, tuple[bytes, Snapshot]] = {}
+"""Per dataset, the last snapshot decoded and the bytes it came from. The daemon rewrites it
+once per run; readers in between get the same bytes, and comparing them costs microseconds
+where decoding them costs milliseconds (~12 ms of CPU for traffic's 2,977 arcs). One entry
+per dataset."""
+
+
+def _decoded(body: bytes, dataset: str) -> Snapshot | None:
+    cached = _DECODED.get(dataset)
+    if cached is not None and cached[0] == body:
+        return cached[1]
+    try:
+        found = decode(body, dataset)
+    except SnapshotError as exc:
+        _DECODED.pop(dataset, None)
+        log.warning("%s; reading the latest view", exc)
+        return None
+    _DECODED[dataset] = (body, found)
     return found
 
 

@@ -5,6 +5,12 @@ or failed run (the daemon jitters and retries) is not news, two missed runs in a
 extra half interval keeps the verdict from racing the third run. (The API used to say 3, the
 dashboard 2.5.)
 
+**Freshness** is judged apart, on the data rather than the runs: the newest observation's age
+against the source's freshness objective (:mod:`collector.freshness`: the
+``PARIS_SOURCES__<NAME>__FRESHNESS`` setting, else the plugin's, else three intervals), as
+``fresh``, ``stale`` or ``unknown`` (no data yet). It leaves the label alone: a publisher that
+stops publishing leaves every run a success, and that is a different alarm.
+
 **Enabled** comes from the daemon's own record (``enabled``, ``disabled_reason`` written at
 start-up by ``collector/daemon.py``): the daemon holds the secrets and the settings that
 decide, a reader may not (on Lambda it never does). A state written by a daemon that did not
@@ -20,6 +26,8 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from collector import keys
+from collector.freshness import Verdict, objective_seconds
+from collector.freshness import judge as judge_freshness
 from collector.source_state import RUN_FIELDS
 from collector.source_state import SourceState as SourceState  # the one model, re-exported
 from readlayer.catalogue import DEFAULT_INTERVAL_S, Catalogue, SourceInfo
@@ -72,6 +80,13 @@ class SourceStatus:
     interval_s: int
     state: SourceState
     detail: str
+    objective_s: float = 0.0
+    """How old the newest data may be (the freshness objective, settings applied)."""
+    data_age_s: float | None = None
+    """Seconds since the newest observation stored; None before any."""
+    freshness: Verdict = "unknown"
+    """``fresh``/``stale`` against the objective, apart from the label (which says whether
+    the source runs): a publisher that stops publishing leaves every run a success."""
 
 
 def switches(info: SourceInfo | None, state: SourceState) -> tuple[bool, str | None]:
@@ -90,6 +105,12 @@ def source_status(
     interval = info.interval_s if info is not None else DEFAULT_INTERVAL_S
     enabled, reason = switches(info, state)
     stale = is_stale(state.last_success_at, interval, now)
+    declared = info.freshness_s if info is not None else None
+    aged = judge_freshness(
+        state.data_freshness,
+        objective_seconds(declared=declared, interval=interval, override=None),
+        now,
+    )
     failures = state.consecutive_failures or 0
     label: Label
     if not enabled:
@@ -106,7 +127,8 @@ def source_status(
         label, detail = "ok", f"updated within its {duration(interval)} interval"
     return SourceStatus(
         name=name, label=label, enabled=enabled, disabled_reason=reason, stale=stale,
-        interval_s=interval, state=state, detail=detail,
+        interval_s=interval, state=state, detail=detail, objective_s=aged.objective_s,
+        data_age_s=aged.age_s, freshness=aged.verdict,
     )  # fmt: skip
 
 

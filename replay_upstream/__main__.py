@@ -38,6 +38,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="traffic published up to the last full hour minus this",
     )
     parser.add_argument(
+        "--traffic-late-share",
+        type=float,
+        default=0.0,
+        help="share of a traffic hour's arcs published late (null or partial counts)",
+    )
+    parser.add_argument(
+        "--traffic-late-hours",
+        type=int,
+        default=24,
+        help="hours after its t_1h when a traffic hour is completed",
+    )
+    parser.add_argument(
         "--token",
         action="append",
         dest="tokens",
@@ -55,6 +67,8 @@ async def serve(args: argparse.Namespace) -> None:
         accelerate=args.accelerate,
         history_hours=args.history_hours,
         traffic_lag_hours=args.traffic_lag_hours,
+        traffic_late_share=args.traffic_late_share,
+        traffic_late_hours=args.traffic_late_hours,
         tokens=frozenset(args.tokens) if args.tokens else None,
     )
     async with upstream:

@@ -7,7 +7,11 @@
 - ``GET|POST /_replay/clock``: ``{"set": iso}``, ``{"advance": seconds}``,
   ``{"advance_hours": n}``, ``{"accelerate": factor}``
 - ``GET|POST /_replay/tokens``: ``{"accept": ["token", ...] | null}`` (null: any token)
-- ``POST /_replay/reset``: no faults, empty log, clock and tokens as configured
+- ``GET|POST /_replay/traffic``: ``{"late_share": 0.05, "late_hours": 24}``, late corrections
+  of the traffic hours (see :class:`~replay_upstream.traffic_data.TrafficDataset`)
+- ``GET|POST /_replay/traffic/silence``: ``{"hour": iso, "share": 0.5}``, that traffic hour
+  published with half its arcs silent (``q`` and ``k`` null); share 0 restores it
+- ``POST /_replay/reset``: no faults, empty log, clock, tokens and corrections as configured
 """
 
 from __future__ import annotations
@@ -104,6 +108,32 @@ async def tokens(request: web.Request) -> web.Response:
     return web.json_response({"accept": None if world.tokens is None else sorted(world.tokens)})
 
 
+async def traffic(request: web.Request) -> web.Response:
+    dataset = request.app[WORLD].traffic
+    if request.method == "POST":
+        data = await _body(request)
+        try:
+            dataset.set_corrections(
+                float(data.get("late_share", dataset.late_share)),
+                int(data.get("late_hours", dataset.late_hours)),
+            )
+        except (TypeError, ValueError) as exc:
+            return _bad(str(exc))
+    return web.json_response({"late_share": dataset.late_share, "late_hours": dataset.late_hours})
+
+
+async def traffic_silence(request: web.Request) -> web.Response:
+    dataset = request.app[WORLD].traffic
+    if request.method == "POST":
+        data = await _body(request)
+        try:
+            dataset.silence(parse_instant(str(data["hour"])), float(data.get("share", 0.5)))
+        except (KeyError, TypeError, ValueError) as exc:
+            return _bad(f"silence needs 'hour' (ISO 8601) and 'share' in [0, 1]: {exc}")
+    silenced = {hour.isoformat(): share for hour, share in sorted(dataset.silenced.items())}
+    return web.json_response({"silenced": silenced})
+
+
 async def reset(request: web.Request) -> web.Response:
     world = request.app[WORLD]
     world.reset()
@@ -118,5 +148,7 @@ def routes() -> list[web.RouteDef]:
         web.route("*", "/_replay/requests", requests),
         web.route("*", "/_replay/clock", clock),
         web.route("*", "/_replay/tokens", tokens),
+        web.route("*", "/_replay/traffic", traffic),
+        web.route("*", "/_replay/traffic/silence", traffic_silence),
         web.post("/_replay/reset", reset),
     ]

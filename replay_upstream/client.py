@@ -79,6 +79,19 @@ class ReplayClient:
     def accelerate(self, factor: float) -> dict[str, Any]:
         return dict(self._call("POST", "clock", {"accelerate": factor}))
 
+    # Traffic late corrections
+    def corrections(self, late_share: float, late_hours: int = 24) -> dict[str, Any]:
+        """Publish each traffic hour provisional for ``late_hours``, ``late_share`` of its
+        arcs late (null or partial counts), completed after."""
+        body = {"late_share": late_share, "late_hours": late_hours}
+        return dict(self._call("POST", "traffic", body))
+
+    def silence_traffic(self, hour: datetime | str, share: float = 0.5) -> dict[str, Any]:
+        """Publish the traffic hour ``hour`` (its ``t_1h``) with ``share`` of its arcs silent
+        (``q`` and ``k`` null); 0 restores it."""
+        value = hour.isoformat() if isinstance(hour, datetime) else hour
+        return dict(self._call("POST", "traffic/silence", {"hour": value, "share": share}))
+
     # Navitia tokens, reset
     def accept_tokens(self, tokens: list[str] | None) -> None:
         self._call("POST", "tokens", {"accept": tokens})

@@ -5,13 +5,16 @@ requests (or forever). Kinds answered before the handler runs: ``status``, ``quo
 ``retry_after``, ``not_found``, ``hang``/``slow`` (a delay, then the normal answer),
 ``echo_credential`` (an error quoting the request's credential). Kinds the handlers apply to
 the body: ``truncate``, ``drop_field``, ``add_field``, ``empty``, ``extra_row`` (an export
-gets one more row: its first row with ``value``'s fields over it, e.g. a ``t_1h`` in 2099).
+gets one more row: its first row with ``value``'s fields over it, e.g. a ``t_1h`` in 2099),
+``patch_row`` (the first row of an export or of a records page gets ``value``'s fields over
+it: one out-of-range value, e.g. ``{"k": 140}`` for one arc in one hour).
 """
 
 from __future__ import annotations
 
 import threading
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -19,7 +22,7 @@ from typing import Any
 PRE_KINDS = frozenset(
     {"status", "quota", "retry_after", "not_found", "hang", "slow", "echo_credential"}
 )
-BODY_KINDS = frozenset({"truncate", "drop_field", "add_field", "empty", "extra_row"})
+BODY_KINDS = frozenset({"truncate", "drop_field", "add_field", "empty", "extra_row", "patch_row"})
 KINDS = PRE_KINDS | BODY_KINDS
 STREAM_INTERRUPTED = (
     "Streaming interrupted due to the following error: "
@@ -54,8 +57,8 @@ class Fault:
         fault = cls(**data)
         if fault.kind in ("drop_field", "add_field") and not fault.field:
             raise ValueError(f"{fault.kind} needs 'field'")
-        if fault.kind == "extra_row" and not isinstance(fault.value, dict):
-            raise ValueError("extra_row needs 'value', an object of fields")
+        if fault.kind in ("extra_row", "patch_row") and not isinstance(fault.value, dict):
+            raise ValueError(f"{fault.kind} needs 'value', an object of fields")
         if fault.mode not in ("clean", "cut") or not 0 <= fault.fraction <= 1:
             raise ValueError("truncate needs mode clean|cut and 0 <= fraction <= 1")
         return fault
@@ -132,6 +135,16 @@ def _set_path(obj: Any, path: str, value: Any, drop: bool) -> None:
         obj.pop(last, None)
     else:
         obj[last] = value
+
+
+def patch_first(rows: Iterator[dict[str, Any]], fault: Fault | None) -> Iterator[dict[str, Any]]:
+    """The rows, the first with a ``patch_row`` fault's fields over it (a publisher's one bad
+    value in an otherwise normal answer)."""
+    first = fault is not None and fault.kind == "patch_row" and isinstance(fault.value, dict)
+    for row in rows:
+        if first and fault is not None:
+            row, first = {**row, **fault.value}, False
+        yield row
 
 
 def reshape(item: dict[str, Any], fault: Fault | None) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from aiohttp import web
 
 from replay_upstream.aggregate import aggregate
 from replay_upstream.dataset import Dataset, Row
-from replay_upstream.faults import STREAM_INTERRUPTED, reshape
+from replay_upstream.faults import STREAM_INTERRUPTED, patch_first, reshape
 from replay_upstream.odsql import ODSQLError
 from replay_upstream.query import (
     OdsHttpError,
@@ -134,7 +134,7 @@ async def records(request: web.Request) -> web.StreamResponse:
                 page.append(row)
             total += 1
         results = [render(query, r) for r in page]
-    results = [reshape(r, fault) for r in results]
+    results = [reshape(r, fault) for r in patch_first(iter(results), fault)]
     return await send_json(request, {"total_count": total, "results": results})
 
 
@@ -175,6 +175,7 @@ async def export(request: web.Request) -> web.StreamResponse:
     rows = iter(()) if fault is not None and fault.kind == "empty" else _export_rows(query, limit)
     if fault is not None and fault.kind == "extra_row":
         rows = _with_extra_row(rows, fault.value)
+    rows = patch_first(rows, fault)
     first, batch = True, []
     for sent, row in enumerate(rows):
         if stop_after is not None and sent >= stop_after:

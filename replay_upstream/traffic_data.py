@@ -4,6 +4,11 @@ Arcs come from :mod:`.traffic_arcs`. Hourly values are a pure function of (seed,
 rush-hour profile x arc load x noise, with the real quirks (null q very often, null k
 sometimes, closed and invalid arcs, one phantom ``iu_ac = "*"`` row with every other field
 null). Hours up to the last full hour of the replay clock (minus a lag) are published.
+
+Late corrections (off by default, ``late_share``): an hour is first published with the counts
+of a share of its arcs not in yet (``q`` and ``k`` null) or counted over part of the hour
+(``q`` low), and completed ``late_hours`` after its ``t_1h``; once completed, its rows are the
+same as without corrections. Which arcs is a pure function of (seed, hour).
 """
 
 from __future__ import annotations
@@ -62,6 +67,8 @@ class TrafficDataset(Dataset):
         history_hours: int = 48,
         lag_hours: int = 0,
         cache_hours: int = 24,
+        late_share: float = 0.0,
+        late_hours: int = 24,
     ) -> None:
         self.clock, self.seed = clock, seed
         self.history_hours, self.lag_hours = history_hours, lag_hours
@@ -77,8 +84,38 @@ class TrafficDataset(Dataset):
             "q_never": np.array([a["q_never"] for a in self.arcs]),
         }
         self.phantom: dict[str, Any] = {f.name: None for f in FIELDS} | {"iu_ac": "*"}
-        self._cache: OrderedDict[datetime, list[Row]] = OrderedDict()
+        self._cache: OrderedDict[tuple[datetime, bool], list[Row]] = OrderedDict()
         self._cache_hours = cache_hours
+        self.late_share, self.late_hours = 0.0, 24
+        self.set_corrections(late_share, late_hours)
+        self.silenced: dict[datetime, float] = {}
+        """Hours (``t_1h``, UTC) where a share of the arcs reports nothing (see :meth:`silence`)."""
+
+    def silence(self, t_1h: datetime, share: float) -> None:
+        """Publish the hour ``t_1h`` with ``share`` of its arcs silent (``q`` and ``k`` null,
+        for good: a half-silent hour for the completeness ledger); 0 restores it."""
+        if not 0.0 <= share <= 1.0:
+            raise ValueError("share must be within [0, 1]")
+        hour = t_1h.astimezone(UTC)
+        if share:
+            self.silenced[hour] = share
+        else:
+            self.silenced.pop(hour, None)
+        for key in [key for key in self._cache if key[0] == hour]:
+            del self._cache[key]
+
+    def set_corrections(self, late_share: float, late_hours: int = 24) -> None:
+        """Publish each hour provisional for ``late_hours``, ``late_share`` of its arcs late."""
+        if not 0.0 <= late_share <= 1.0 or late_hours < 1:
+            raise ValueError("late_share must be within [0, 1] and late_hours at least 1")
+        if late_share != self.late_share:  # provisional hours drawn with the old share
+            for key in [key for key in self._cache if key[1]]:
+                del self._cache[key]
+        self.late_share, self.late_hours = late_share, late_hours
+
+    def provisional(self, t_1h: datetime) -> bool:
+        """The hour is published but not completed yet."""
+        return self.late_share > 0 and self.clock.now() < t_1h + timedelta(hours=self.late_hours)
 
     def published_until(self) -> datetime:
         """The last published ``t_1h`` (end of the last full hour, minus the lag)."""
@@ -116,14 +153,15 @@ class TrafficDataset(Dataset):
         if key is None:
             return [self.phantom]
         assert isinstance(key, datetime)
-        if key not in self._cache:
-            self._cache[key] = self._hour(key)
+        cached = (key, self.provisional(key))
+        if cached not in self._cache:
+            self._cache[cached] = self._hour(*cached)
             if len(self._cache) > self._cache_hours:
                 self._cache.popitem(last=False)
-        self._cache.move_to_end(key)
-        return self._cache[key]
+        self._cache.move_to_end(cached)
+        return self._cache[cached]
 
-    def _hour(self, t_1h: datetime) -> list[Row]:
+    def _hour(self, t_1h: datetime, provisional: bool = False) -> list[Row]:
         """All arcs for one hour, vectorised: ~10 ms for 2,977 rows."""
         rng = np.random.default_rng([self.seed, int(t_1h.timestamp())])
         start = (t_1h - timedelta(hours=1)).astimezone(PARIS)
@@ -141,6 +179,17 @@ class TrafficDataset(Dataset):
         )
         k_null = (barre > 0) | static["k_never"] | (rng.random(n) < 0.04)
         q_null = (barre > 0) | static["q_never"] | (rng.random(n) < 0.14)
+        if provisional:
+            # Its own generator: the completed hour draws exactly what it would without it.
+            late_rng = np.random.default_rng([self.seed, int(t_1h.timestamp()), 1])
+            late = late_rng.random(n) < self.late_share
+            missing = late & (late_rng.random(n) < 0.5)
+            q = np.where(late & ~missing, np.round(q * 0.6), q)
+            k_null, q_null = k_null | missing, q_null | missing
+        silent = self.silenced.get(t_1h.astimezone(UTC), 0.0)
+        if silent:
+            quiet = np.random.default_rng([self.seed, int(t_1h.timestamp()), 2]).random(n) < silent
+            k_null, q_null = k_null | quiet, q_null | quiet
         when = t_1h.astimezone(UTC)
         rows: list[Row] = []
         for base, b, kv, qv, kn, qn in zip(

@@ -28,6 +28,8 @@ class Options:
     tokens: frozenset[str] | None = None  # None: any non-empty Navitia token
     history_hours: int = 48
     traffic_lag_hours: int = 0
+    traffic_late_share: float = 0.0  # late corrections, see TrafficDataset; 0: none
+    traffic_late_hours: int = 24
 
 
 @dataclass
@@ -49,6 +51,8 @@ class World:
             seed=options.seed,
             history_hours=options.history_hours,
             lag_hours=options.traffic_lag_hours,
+            late_share=options.traffic_late_share,
+            late_hours=options.traffic_late_hours,
         )
         datasets: list[Dataset] = [
             traffic,
@@ -77,6 +81,11 @@ class World:
         self.clock.set(self.options.start or datetime.now(UTC))
         self.clock.set_accelerate(self.options.accelerate)
         self.tokens = self.options.tokens
+        self.traffic.set_corrections(
+            self.options.traffic_late_share, self.options.traffic_late_hours
+        )
+        for hour in list(self.traffic.silenced):
+            self.traffic.silence(hour, 0.0)
 
 
 WORLD = web.AppKey("world", World)

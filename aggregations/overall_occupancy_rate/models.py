@@ -24,7 +24,12 @@ class OverallOccupancy(GoldOutput):
     free_places: int = Field(description="sum(free), car places")
     capacity_places: int = Field(description="sum(capacity), car places")
     car_parks_used: int = Field(description="car parks in the rate")
-    car_parks_total: int = Field(description="car parks in the latest snapshot")
-    excluded: Excluded = Field(description="car parks left out of the rate, by reason")
+    car_parks_total: int = Field(
+        description="car parks in the latest snapshot that passed the quality checks"
+    )
+    excluded: Excluded = Field(
+        description="car parks left out of the rate, by reason; the core adds one count per "
+        "failed quality check (e.g. free_within_capacity), left out before the rate"
+    )
     observed_from: datetime | None = Field(description="oldest live count used (UTC)")
     observed_to: datetime | None = Field(description="newest live count used (UTC)")

@@ -6,7 +6,7 @@ by the analytic's own output model in the OpenAPI document.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from chalice.app import Blueprint
@@ -38,12 +38,29 @@ LIMIT = Param(
 )
 
 
+EXCLUDED = {
+    "type": "object",
+    "additionalProperties": {"type": "integer", "minimum": 0},
+    "description": "inputs left out because they failed a data-quality check, by check name "
+    "(a record failing two checks counts under each); {} when none",
+}
+
+
+def with_excluded(output: Mapping[str, Any]) -> dict[str, Any]:
+    """The output model's schema with the ``excluded`` map the runner adds to every point
+    (an analytic that has its own ``excluded`` object keeps it: the check names join it)."""
+    properties = dict(output.get("properties") or {})
+    properties.setdefault("excluded", EXCLUDED)
+    required = [r for r in output.get("required") or [] if r != "excluded"]
+    return {**output, "properties": properties, "required": [*required, "excluded"]}
+
+
 def _points(name: str, source: str) -> Callable[[Components], dict[str, Any]]:
     def schema(components: Components) -> dict[str, Any]:
         info = context.catalog().aggregation(name, source)
         data: dict[str, Any] = {"type": "object"}
         if info.output is not None:
-            data = schemas.model(components, info.output)
+            data = schemas.model(components, with_excluded(info.output))
         point = components.add(
             f"Gold_{name}",
             {

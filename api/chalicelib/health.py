@@ -7,6 +7,7 @@ from typing import Any
 from chalice.app import Blueprint
 
 from chalicelib import context
+from chalicelib.freshness import FRESHNESS_SCHEMA, freshness_of
 from chalicelib.web import Components, Endpoint, Reply, envelope, now, route
 from readlayer.status import LABELS, LAGGING, judge
 
@@ -49,6 +50,14 @@ def _health(components: Components) -> dict[str, Any]:
                         "enum": list(LABELS),
                     },
                 },
+                "freshness": {
+                    "type": "object",
+                    "description": (
+                        "each installed source's data age against its freshness objective, by"
+                        " name; apart from `status`: a source can run fine on stale data"
+                    ),
+                    "additionalProperties": FRESHNESS_SCHEMA,
+                },
             },
         },
     )
@@ -70,10 +79,12 @@ def health(query: dict[str, Any]) -> Reply:
     reader.check()
     judged = judge(context.catalog(), reader.states(), now(), installed_only=True)
     sources = {s.name: s.label for s in judged}
+    fresh = {s.name: freshness_of(s) for s in judged}
     lagging = any(label in LAGGING for label in sources.values())
     data = {
         "status": "degraded" if lagging else "ok",
         "storage": {"backend": context.settings().storage, "reachable": True},
         "sources": sources,
+        "freshness": fresh,
     }
     return Reply(body=envelope(data))

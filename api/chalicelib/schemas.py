@@ -49,10 +49,22 @@ def model(components: Components, schema: Mapping[str, Any], *, owner: str = "")
     return components.add(title, body)
 
 
+QUALITY = {
+    "type": "array",
+    "items": {"type": "string"},
+    "description": "the source's data-quality checks this record failed (absent when it "
+    "passed them all): it is kept, and the analytics leave it out",
+}
+
+
 def record(components: Components, dataset: str) -> dict[str, Any]:
-    """The schema of a dataset's records (any object if its source is not installed)."""
+    """The schema of a dataset's records (any object if its source is not installed), with
+    the ``_quality`` flags the collector adds to a record that failed a check."""
     schema = context.catalog().records.get(dataset)
-    return model(components, schema, owner=dataset) if schema else {"type": "object"}
+    if not schema:
+        return {"type": "object"}
+    properties = {**schema.get("properties", {}), "_quality": QUALITY}
+    return model(components, {**schema, "properties": properties}, owner=dataset)
 
 
 def array_of(item: Mapping[str, Any]) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from typing import Any
 from chalice.app import Blueprint
 
 from chalicelib import context, schemas
+from chalicelib.freshness import FRESHNESS_SCHEMA, freshness_of
 from chalicelib.listing import with_total
 from chalicelib.web import Components, Endpoint, Reply, envelope, now, route
 from readlayer.catalogue import SourceInfo
@@ -32,6 +33,7 @@ def describe(info: SourceInfo, state: dict[str, Any]) -> dict[str, Any]:
         **{name: getattr(typed, name) for name in STATE_FIELDS},
         "stale": judged.stale,
         "status": judged.label,
+        **freshness_of(judged),
     }
 
 
@@ -51,6 +53,7 @@ def _items(components: Components) -> dict[str, Any]:
                 *STATE_FIELDS,
                 "stale",
                 "status",
+                *FRESHNESS_SCHEMA["required"],
             ],
             "properties": {
                 "name": {"type": "string", "description": "the source's name (its folder)"},
@@ -91,6 +94,7 @@ def _items(components: Components) -> dict[str, Any]:
                     "enum": list(LABELS),
                     "description": "the same verdict as `/health` and the dashboard",
                 },
+                **FRESHNESS_SCHEMA["properties"],
             },
         },
     )

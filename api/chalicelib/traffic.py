@@ -7,6 +7,7 @@ from typing import Any
 from chalice.app import Blueprint
 
 from chalicelib import context, schemas
+from chalicelib.joined import joined
 from chalicelib.listing import history, snapshot
 from chalicelib.params import ARRONDISSEMENT, NEXT, SINCE, UNTIL, Param, boolean, choice, limit
 from chalicelib.web import Components, Endpoint, Reply, route
@@ -98,17 +99,16 @@ def _history_items(components: Components) -> dict[str, Any]:
     ),
 )
 def list_traffic(query: dict[str, Any]) -> Reply:
-    items = reads.latest(context.reader(), DATASET)
+    arcs = context.reference(ARCS) if query["geometry"] else None
+    # Joined and ordered once per snapshot (see chalicelib.joined), then filtered: a filter
+    # keeps the order, and the join does not change the filtered fields.
+    items = joined(DATASET, reads.latest(context.reader(), DATASET), "geometry", arcs, "geometry")
     if query["arrondissement"] is not None:
         items = [i for i in items if i.get("arrondissement") == query["arrondissement"]]
     if query["traffic_state"] is not None:
         # The converter answered the canonical value (``fluide`` -> ``Fluide``).
         items = [i for i in items if i.get("traffic_state") == query["traffic_state"]]
-    lines: dict[str, Any] = {}
-    if query["geometry"]:
-        lines = {str(a.get("entity_id")): a.get("geometry") for a in context.reference(ARCS)}
-    joined = [{**i, "geometry": lines.get(str(i.get("entity_id")))} for i in items]
-    return snapshot(joined, query, context.catalog().source(SOURCE), route="/traffic")
+    return snapshot(items, query, context.catalog().source(SOURCE), route="/traffic")
 
 
 @route(

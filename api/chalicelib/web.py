@@ -257,7 +257,7 @@ def freshness(
 
 
 def source_freshness(info: SourceInfo) -> dict[str, Any]:
-    state = SourceState.from_stored(context.reader().states().get(info.name))
+    state = SourceState.from_stored(context.reader().state(info.name))
     return freshness(state.last_success_at, state.data_freshness, info.interval_s)
 
 

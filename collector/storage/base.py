@@ -334,6 +334,11 @@ class Reader(ABC):
     def states(self) -> dict[str, dict[str, Any]]:
         """Every source's saved state, by source name."""
 
+    def state(self, source: str) -> dict[str, Any]:
+        """One source's saved state (``{}`` if none): what an answer's freshness reads, so a
+        wrapper (masking) treats one state, not every source's."""
+        return self.states().get(source, {})
+
     @abstractmethod
     def get_object(self, key: str) -> bytes | None:
         """The body of a stored object (a latest snapshot, a report), None when there is none

@@ -312,7 +312,7 @@ class LocalReader(Reader):
     ) -> Page:
         until = resume_until(until, cursor)
         items = self._run(lambda c: db.read_history(c, dataset, entity_id, since, until, limit + 1))
-        return newest_first_page([(i, str(i["observed_at"])) for i in items], limit)
+        return newest_first_page(items, limit)
 
     def gold(
         self, aggregation: str, since: str, until: str, *, limit: int, cursor: str | None = None

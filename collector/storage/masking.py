@@ -178,6 +178,10 @@ class MaskingReader(Reader):
         states: dict[str, dict[str, Any]] = mask_value(self.inner.states())
         return states
 
+    def state(self, source: str) -> dict[str, Any]:
+        state: dict[str, Any] = mask_value(self.inner.state(source))
+        return state
+
     def get_object(self, key: str) -> bytes | None:
         # Snapshots hold silver records, parsed from masked payloads: nothing to mask.
         return self.inner.get_object(key)

@@ -6,10 +6,12 @@ the dashboard read while the daemon writes.
 
 from __future__ import annotations
 
+import operator
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -95,29 +97,49 @@ def dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
-def _row_key(row: Row) -> tuple[str, str, str]:
-    return (row.dataset, row.entity_id, row.observed_at)
+_ROW_KEY = operator.attrgetter("dataset", "entity_id", "observed_at")
 
+
+# The rows of one put are bound once, into a temporary table (a rowid table, filled in key
+# order), and both tables are written from it by one INSERT ... SELECT each: one statement
+# keeps its cursors open across rows where executemany restarts it per row, and the rows are
+# bound once instead of once per table. Measured on an hour of traffic: put_rows' CPU time
+# ~25% lower (bench/analysis.py). JSON instead (json_each over one array) parses slower
+# than the binding it saves on SQLite 3.40. The temporary table is not kept in memory
+# (temp_store): past SQLite's page cache a nightly batch spills to its temporary file, where
+# an in-memory one would keep its peak size for the connection's life.
+_STAGE = (
+    "CREATE TEMP TABLE IF NOT EXISTS incoming (dataset TEXT NOT NULL, entity_id TEXT NOT NULL,"
+    " observed_at TEXT NOT NULL, data TEXT NOT NULL, raw_key TEXT NOT NULL,"
+    " latest_expires INTEGER)"
+)
+_STAGE_ROW = "INSERT INTO temp.incoming VALUES (?, ?, ?, ?, ?, ?)"
+_UNSTAGE = "DELETE FROM temp.incoming"
+_STAGED = (
+    " SELECT dataset, entity_id, observed_at, data, raw_key, {expiry} FROM temp.incoming"
+    # WHERE true: without it "ON CONFLICT" would parse as a join constraint (SQLite's upsert rule)
+    " WHERE true ORDER BY rowid"
+)
 
 # An unchanged record is not written again (``skip_unchanged``): the history row is only
 # rewritten when its content differs or its expiry is near (``refresh_before``), the latest
-# row when its content or expiry differs. ``executemany``'s rowcount then counts the rows
+# row when its content or expiry differs. Each statement's rowcount then counts the rows
 # actually written.
 _HISTORY_REPLACE = (
     "INSERT OR REPLACE INTO silver (dataset, entity_id, observed_at, data, raw_key, expires_at)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+    + _STAGED.format(expiry=":expires")
 )
 _HISTORY_UPSERT = (
     "INSERT INTO silver (dataset, entity_id, observed_at, data, raw_key, expires_at)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
-    " ON CONFLICT (dataset, entity_id, observed_at) DO UPDATE SET"
+    + _STAGED.format(expiry=":expires")
+    + " ON CONFLICT (dataset, entity_id, observed_at) DO UPDATE SET"
     " data = excluded.data, raw_key = excluded.raw_key, expires_at = excluded.expires_at"
-    " WHERE silver.data IS NOT excluded.data OR silver.expires_at < ?7"
+    " WHERE silver.data IS NOT excluded.data OR silver.expires_at < :refresh"
 )
 _LATEST_UPSERT = (
     "INSERT INTO latest (dataset, entity_id, observed_at, data, raw_key, expires_at)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
-    " ON CONFLICT (dataset, entity_id) DO UPDATE SET"
+    + _STAGED.format(expiry="latest_expires")
+    + " ON CONFLICT (dataset, entity_id) DO UPDATE SET"
     " observed_at = excluded.observed_at, data = excluded.data,"
     " raw_key = excluded.raw_key, expires_at = excluded.expires_at"
     " WHERE excluded.observed_at >= latest.observed_at"
@@ -139,26 +161,45 @@ def put_rows(
 ) -> int:
     """Write the history and the latest view from the same serialised rows, in one
     transaction; return the rows written (with ``skip_unchanged``, the unchanged ones not)."""
+    if not rows:
+        return 0
     # In key order: each B-tree page is visited once instead of at random (measured ~40%
     # faster for an hour of traffic, see docs/benchmarks.md).
-    ordered = sorted(rows, key=_row_key)
-    refresh = refresh_before(expires_at)
+    ordered = sorted(rows, key=_ROW_KEY)
+    staged: list[tuple[str, str, str, str, str, int | None]]
+    if latest_ttl is None:
+        staged = [
+            (r.dataset, r.entity_id, r.observed_at, r.text(), r.raw_key, None) for r in ordered
+        ]
+    else:
+        expiry = _latest_expiry(latest_ttl)
+        staged = [
+            (r.dataset, r.entity_id, r.observed_at, r.text(), r.raw_key, expiry(r.observed_at))
+            for r in ordered
+        ]
     with transaction(conn):
-        encoded = [(r.dataset, r.entity_id, r.observed_at, r.text(), r.raw_key) for r in ordered]
+        conn.execute(_STAGE)
+        conn.executemany(_STAGE_ROW, staged)
         history_written = 0
         if history:
-            if skip_unchanged:
-                cur = conn.executemany(
-                    _HISTORY_UPSERT, [(*e, expires_at, refresh) for e in encoded]
-                )
-            else:
-                cur = conn.executemany(_HISTORY_REPLACE, [(*e, expires_at) for e in encoded])
-            history_written = cur.rowcount
+            sql = _HISTORY_UPSERT if skip_unchanged else _HISTORY_REPLACE
+            args = {"expires": expires_at, "refresh": refresh_before(expires_at)}
+            history_written = conn.execute(sql, args).rowcount
         latest = _LATEST_UPSERT + (_LATEST_CHANGED if skip_unchanged else "")
-        cur = conn.executemany(latest, [(*e, latest_expiry(e[2], latest_ttl)) for e in encoded])
-        latest_written = cur.rowcount
+        latest_written = conn.execute(latest).rowcount
+        conn.execute(_UNSTAGE)
     # A row counts as written when its history row was (or, without history, its latest row).
     return min(len(rows), max(history_written, latest_written))
+
+
+def _latest_expiry(ttl: int) -> Callable[[str], int | None]:
+    """``latest_expiry`` for one put: the rows of a payload share a few observation times."""
+
+    @cache
+    def expiry(observed_at: str) -> int | None:
+        return latest_expiry(observed_at, ttl)
+
+    return expiry
 
 
 def latest_can_expire(conn: sqlite3.Connection) -> bool:
@@ -201,13 +242,15 @@ def read_history(
     since: str,
     until: str,
     limit: int,
-) -> list[dict[str, Any]]:
+) -> list[tuple[dict[str, Any], str]]:
+    """Each row's data with its key's ``observed_at`` (what pages resume from: the data need
+    not repeat it, as a ledger entry does not)."""
     cur = conn.execute(
-        "SELECT data FROM silver WHERE dataset = ? AND entity_id = ?"
+        "SELECT data, observed_at FROM silver WHERE dataset = ? AND entity_id = ?"
         " AND observed_at >= ? AND observed_at <= ? ORDER BY observed_at DESC LIMIT ?",
         (dataset, entity_id, since, until, limit),
     )
-    return [orjson.loads(r[0]) for r in cur]
+    return [(orjson.loads(r[0]), str(r[1])) for r in cur]
 
 
 def get_state(conn: sqlite3.Connection, source: str) -> dict[str, Any]:

@@ -8,6 +8,7 @@ import pandas as pd  # type: ignore[import-untyped]
 import streamlit as st
 
 from dashboard import charts, data, navigation, plugin_info, ui
+from readlayer.status import duration
 
 HEADLINES = (
     "overall_occupancy_rate",
@@ -152,6 +153,7 @@ def sources(ctx: data.Context) -> None:
             st.caption(
                 f"last update {data.age(item.last_success, ctx.now)}"
                 f" · data up to {data.paris_time(item.data_up_to)}"
+                f" · {objective_text(item)}"
             )
     frame = pd.DataFrame(
         [
@@ -161,6 +163,9 @@ def sources(ctx: data.Context) -> None:
                 "last success (Paris)": data.paris_time(r.last_success, seconds=True),
                 "data up to (Paris)": data.paris_time(r.data_up_to),
                 "interval (s)": r.interval_s,
+                "data age (s)": None if r.data_age_s is None else round(r.data_age_s),
+                "objective (s)": r.objective_s,
+                "data": r.freshness,
                 "detail": r.detail,
             }
             for r in rows
@@ -169,8 +174,19 @@ def sources(ctx: data.Context) -> None:
     ui.table(
         frame,
         "sources-freshness",
-        caption="Stale: no successful run within 2.5 intervals. Times are Paris time.",
+        caption="Stale: no successful run within 2.5 intervals. Data stale: the newest data is"
+        " older than the source's freshness objective (the runs may still succeed)."
+        " Times are Paris time.",
     )
+
+
+def objective_text(item: data.Freshness) -> str:
+    """The data's verdict against its objective, in words: "data fresh (objective 60 h)"."""
+    objective = duration(item.objective_s)
+    if item.data_age_s is None:
+        return f"no data yet (objective {objective})"
+    verdict = "data STALE" if item.freshness == "stale" else "data fresh"
+    return f"{verdict} (objective {objective})"
 
 
 def enabled(ctx: data.Context) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from collector.plugin import Source
+from sources.departures.coverage import COVERAGE
 from sources.departures.fetch import disabled_reason, fetch
 from sources.departures.parse import parse
 from sources.departures.records import Departure
@@ -21,4 +22,7 @@ SOURCE = Source(
     licence="ODbL (SNCF open data)",
     attribution="SNCF — API SNCF (Navitia), données temps réel",
     disabled_reason=disabled_reason,
+    coverage=COVERAGE,
+    # Real time, polled every 3 min (a departure ahead of the clock counts as data of now).
+    freshness=timedelta(minutes=10),
 )

@@ -72,6 +72,8 @@ def _rows(
     out: list[Parsed | None] = []  # None: the place of the next validated row
     pending: list[dict[str, Any]] = []
     seen: set[tuple[Any, Any]] = set()
+    # The rows of a payload share a few hours: judge each hour once, not each row.
+    late_hours: dict[str, bool] = {}
     for row in rows:
         if not isinstance(row, dict):
             out.append(Invalid(reason="row is not a JSON object", data=row))
@@ -81,14 +83,21 @@ def _rows(
         iu_ac = row.get("iu_ac")
         if iu_ac == PHANTOM:  # the publisher's phantom row, every other field null
             continue
-        key = (iu_ac, row.get("t_1h"))
-        if key in seen and iu_ac is not None:
-            continue  # duplicate (arc, hour): first one wins
-        seen.add(key)
-        late = too_late(row, until) if until is not None else None
-        if late is not None:
-            out.append(late)
-            continue
+        hour = row.get("t_1h")
+        try:
+            key = (iu_ac, hour)
+            if key in seen and iu_ac is not None:
+                continue  # duplicate (arc, hour): first one wins
+            seen.add(key)
+        except TypeError:
+            pass  # an id or hour that is a list or an object: pydantic gives the row its reason
+        if until is not None and type(hour) is str:
+            late = late_hours.get(hour)
+            if late is None:
+                late = late_hours[hour] = too_late(row, until) is not None
+            if late:
+                out.append(too_late(row, until))
+                continue
         out.append(None)
         pending.append(fields_of(row))
     validated = iter(validate_many(model, pending))
@@ -96,13 +105,18 @@ def _rows(
 
 
 def _common(row: dict[str, Any]) -> dict[str, Any]:
-    lon, lat = _point(row.get("geo_point_2d"))
-    arrondissement, zone = place(lon, lat)
+    point = row.get("geo_point_2d")
+    lon, lat = (point.get("lon"), point.get("lat")) if type(point) is dict else (None, None)
+    # A centroid is two floats (what orjson gives): straight to the cached lookup.
+    if type(lon) is float and type(lat) is float:
+        arrondissement, zone = _place(lon, lat)
+    else:
+        arrondissement, zone = place(lon, lat)
     hour = row.get("t_1h")
     return {
         "entity_id": row.get("iu_ac"),
         # the same few hours repeat on every row: parse each once (a bad one goes to pydantic)
-        "observed_at": (hour_of(hour) or hour) if isinstance(hour, str) else hour,
+        "observed_at": (hour_of(hour) or hour) if type(hour) is str else hour,
         "label": row.get("libelle"),
         "upstream_node_id": row.get("iu_nd_amont"),
         "upstream_node_label": row.get("libelle_nd_amont"),
@@ -138,12 +152,6 @@ def arc_fields(row: dict[str, Any]) -> dict[str, Any]:
     fields = _common(row)
     fields["geometry"] = _line(row.get("geo_shape"))
     return fields
-
-
-def _point(value: Any) -> tuple[Any, Any]:
-    if isinstance(value, dict):
-        return value.get("lon"), value.get("lat")
-    return None, None
 
 
 def _line(shape: Any) -> Any:

@@ -36,9 +36,11 @@ class TrafficCount(_Arc):
         description="the END of the counted hour, UTC (the publisher's t_1h): 19:00 is the "
         "count of 18:00-19:00"
     )
-    flow_q: float | None = Field(ge=0, description="vehicles in the hour; None = not measured")
+    # No bounds here: a negative q or a k above 100 is a number the loop did send; it is kept,
+    # flagged by the checks q_range and k_range (sources/traffic/checks.py), not set aside.
+    flow_q: float | None = Field(description="vehicles in the hour; None = not measured")
     occupancy_k: float | None = Field(
-        ge=0, le=100, description="% of the hour the loop is occupied; None = not measured"
+        description="% of the hour the loop is occupied, 0-100 (check k_range); None = not measured"
     )
     traffic_state: TrafficState = Field(
         description="the publisher's state from the occupancy k (Fluide < 15 %, Pré-saturé "

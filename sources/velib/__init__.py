@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from collector.plugin import Source
+from sources.velib.checks import CHECKS
+from sources.velib.coverage import COVERAGE
 from sources.velib.fetch import fetch
 from sources.velib.parse import parse
 from sources.velib.records import VelibStation
@@ -22,4 +24,8 @@ SOURCE = Source(
     settings=VelibSettings,
     licence="Licence Ouverte / Open Licence (Etalab)",
     attribution="Vélib' Métropole — données open data GBFS du service Vélib' Métropole",
+    checks=CHECKS,
+    coverage=COVERAGE,
+    # station_status is rebuilt every minute and polled every minute.
+    freshness=timedelta(minutes=5),
 )

@@ -275,7 +275,7 @@ def test_the_plugin_is_in_the_document_with_its_schemas(api: str) -> None:
     gold = doc["components"]["schemas"]["Gold_bikeshare_total"]
     assert gold["properties"]["data"]["$ref"] == "#/components/schemas/BikesAvailable"
     assert set(doc["components"]["schemas"]["BikesAvailable"]["properties"]) == {
-        "docks", "open_docks", "bikes",
+        "docks", "open_docks", "bikes", "excluded",
     }  # fmt: skip
 
 
@@ -315,7 +315,7 @@ def test_history_and_the_analytic_answer(api: str) -> None:
     assert (status, missing["error"]["parameter"]) == (404, "entity_id")
     status, _, gold = fetch(f"{api}/aggregation_bikeshare_total")
     assert status == 200
-    assert gold["data"][0]["data"] == {"docks": 4, "open_docks": 3, "bikes": 22}
+    assert gold["data"][0]["data"] == {"docks": 4, "open_docks": 3, "bikes": 22, "excluded": {}}
     assert gold["meta"]["sources"] == ["bikeshare"]
     assert gold["meta"]["licence"] == "Licence Ouverte v2.0 (Etalab)"
     _, _, listed = fetch(f"{api}/datasets")

@@ -19,6 +19,7 @@ def concrete(path: str, world: World) -> str:
     dataset = path.removeprefix("/datasets/").split("/")[0]
     ids = {"parking": "1", "traffic": "6228", "departures": next(iter(world.departures))}
     entity = quote(ids.get(dataset, "none-seeded"), safe="")
+    path = path.replace("{source}", "traffic")  # /completeness/{source}
     return path.replace("{id}", "1").replace("{arc_id}", "6228").replace("{entity_id}", entity)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,12 @@ def test_sources_report_each_source(api: Any, world: World) -> None:
         1 for k in world.history if k.startswith("parking#") for _ in world.history[k]
     )
     assert parking["last_error"] is None and parking["stale"] is False
+    # The data's age against the objective, apart from the runs (``stale`` above).
+    assert parking["freshness_objective_s"] == PARKING.freshness.total_seconds()
+    newest = datetime.strptime(parking["data_freshness"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    assert abs(parking["data_age_s"] - (datetime.now(UTC) - newest).total_seconds()) < 30
+    expected = "fresh" if parking["data_age_s"] <= parking["freshness_objective_s"] else "stale"
+    assert parking["freshness"] == expected
     assert by_name["traffic"]["datasets"] == ["traffic", "traffic.arcs"]
     departures = by_name["departures"]
     assert departures["last_status"] == "failed"
@@ -44,6 +51,13 @@ def test_health_is_degraded_when_a_source_fails(api: Any, world: World) -> None:
     status, body, headers = get(api, "/health")
     assert status == 200
     assert headers["Cache-Control"] == "no-store" and "ETag" not in headers
+    fresh = body["data"].pop("freshness")
+    assert set(fresh) == set(body["data"]["sources"])
+    assert fresh["parking"]["freshness_objective_s"] == PARKING.freshness.total_seconds()
+    for name, judged in fresh.items():
+        age, objective = judged["data_age_s"], judged["freshness_objective_s"]
+        verdict = "unknown" if age is None else "fresh" if age <= objective else "stale"
+        assert judged["freshness"] == verdict, name
     assert body["data"] == {
         "status": "degraded",
         "storage": {"backend": world.backend, "reachable": True},

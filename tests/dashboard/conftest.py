@@ -23,6 +23,7 @@ from collector.storage import make_store
 from dashboard import serve
 from replay_upstream.pytest_plugin import Replay
 from tests.dashboard.lake_seed import seed_lake
+from tests.dashboard.ledger_seed import seed_dashboard_ledger
 from tests.dashboard.seed import HOURS, Seeded, seed
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -172,6 +173,7 @@ def dashboard_server(
     replay = Replay(request.getfixturevalue("replay_upstream_server"))
     replay.reset()
     data_dir = with_velib(seeded[0], tmp_path_factory.mktemp("server-store") / "data", replay)
+    asyncio.run(seed_dashboard_ledger(local(data_dir)))  # the completeness page's ledger
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]

@@ -7,10 +7,12 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pandas as pd  # type: ignore[import-untyped]
 from streamlit.testing.v1 import AppTest
 
 from collector.storage import make_store
 from collector.storage.base import GoldPoint
+from sources.traffic import SOURCE as TRAFFIC
 from tests.dashboard.conftest import PAGES, TITLES, RunPage, local
 from tests.dashboard.seed import Seeded
 
@@ -96,6 +98,13 @@ def test_overview_on_seeded_data(run_page: RunPage, seeded: tuple[Path, Seeded])
     listed = list(freshness["source"])  # every installed source (Vélib' too), by name
     assert listed == sorted(listed) and {"departures", "parking", "traffic"} <= set(listed)
     assert dict(zip(freshness["source"], freshness["status"], strict=True))["traffic"] == "ok"
+    # The data's age against each source's freshness objective, apart from the status.
+    by_source = freshness.set_index("source")
+    assert by_source.loc["traffic", "objective (s)"] == TRAFFIC.freshness.total_seconds()
+    for name, row in by_source.iterrows():
+        age, objective = row["data age (s)"], row["objective (s)"]
+        verdict = "unknown" if pd.isna(age) else "fresh" if age <= objective else "stale"
+        assert row["data"] == verdict, name
     plugins = at.dataframe[1].value
     assert {"parking", "traffic", "departures", "overall_occupancy_rate"} <= set(plugins["name"])
     assert_downloadable(at)

@@ -47,6 +47,7 @@ SCREENS = {
     "parking": Screen("Parking", "parking", 5, 1, 1),
     "traffic": Screen("Traffic", "traffic", 4, 2, 2),
     "departures": Screen("Departures", "departures", 2, 0, 1),
+    "completeness": Screen("Completeness", "completeness", 2, 1, 1),
     "velib": Screen("velib", "source_velib", 1, 1, 1),
     "average_availability_parking": Screen(
         "average_availability_parking", "aggregation_average_availability_parking", 4, 0, 1

@@ -26,6 +26,7 @@ import pytest
 
 from api.serve import load_app
 from collector.settings import Settings
+from collector.storage import make_reader
 from collector.storage.local import LocalStore
 from tests.immutable import read_only
 
@@ -240,6 +241,13 @@ async def test_state_saved_before_masking_is_masked_on_read(
     assert traffic["last_error"].startswith("GET https://opendata.paris.fr/x?apikey=***")
     assert "operator:***@proxy" in traffic["last_error"]
     assert unknown not in answers["/sources"]
+    # One state read alone (what an answer's freshness reads) is masked the same way.
+    reader = make_reader(settings)
+    try:
+        one = reader.state("traffic")
+    finally:
+        reader.close()
+    assert one["last_error"] == traffic["last_error"] and unknown not in str(one)
 
 
 def test_secrets_are_masked_on_the_aws_backend(

@@ -54,11 +54,12 @@ def test_a_good_drop_in_passes(tmp_path: Path, plugins: Path) -> None:
     proc = cli(tmp_path, "test-plugins", *NAMES, plugin_dir=plugins)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert f"source meter (plugin folder {plugins / 'sources' / 'meter'})" in proc.stdout
-    for check in ("readme", "sample_config", "modules", "settings", "records", "golden"):
+    checks = ("readme", "sample_config", "modules", "settings", "records", "golden", "quality")
+    for check in checks:
         assert f"ok    {check}\n" in proc.stdout
     assert "aggregation meter_total" in proc.stdout
     assert "ok    real_records" in proc.stdout
-    assert proc.stdout.rstrip().endswith("2 plugins, 13 checks, 0 failed")
+    assert proc.stdout.rstrip().endswith("2 plugins, 14 checks, 0 failed")
 
 
 def test_a_wrong_expectation_fails_the_golden_check(tmp_path: Path, plugins: Path) -> None:

@@ -93,7 +93,7 @@ async def test_first_run_backfills_and_fetches_arcs(upstream: Upstream, http: Ht
     assert fetched.meta["phantom_rows"] == "1"
     assert ctx.http.stats.requests == 4
     records = [r for r in SOURCE.parse(fetched.payload) if isinstance(r, Record)]
-    assert len(records) == 7 + 3
+    assert len(records) == 8 + 3  # k = 150 is kept (flagged at ingest: tests/quality)
 
 
 async def test_unchanged_tick_makes_only_the_change_check(

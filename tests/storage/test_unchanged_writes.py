@@ -1,7 +1,7 @@
 """Write only what changed: an identical re-poll writes nothing, on both backends.
 
-Writes are counted where they happen: rows changed on the SQLite connection
-(``total_changes``), write requests sent to the moto server (a botocore hook on the store's own
+Writes are counted where they happen: rows inserted or updated in the SQLite tables (a
+temporary trigger), write requests sent to the moto server (a botocore hook on the store's own
 DynamoDB client). Records come through the real ingest path (parse, validate, serialise).
 """
 
@@ -64,8 +64,7 @@ def write_counter(store: Store) -> Callable[[], int]:
     """Rows changed (local) or write requests sent (AWS) from now on."""
     inner = getattr(store, "inner", store)
     if isinstance(inner, LocalStore):
-        conn, before = inner.conn, inner.conn.total_changes
-        return lambda: conn.total_changes - before
+        return _table_writes(inner.conn)
     assert isinstance(inner, AwsStore)
     sent = [0]
 
@@ -75,6 +74,21 @@ def write_counter(store: Store) -> Callable[[], int]:
 
     inner.ddb.meta.events.register("before-call.dynamodb", count)
     return lambda: sent[0]
+
+
+def _table_writes(conn: sqlite3.Connection) -> Callable[[], int]:
+    """Rows inserted or updated in ``silver`` and ``latest`` (a temporary trigger counts them:
+    ``total_changes`` would also count the rows put_rows stages in a temporary table)."""
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS counted_writes (tbl TEXT)")
+    for table in ("silver", "latest"):
+        for event in ("INSERT", "UPDATE"):
+            conn.execute(
+                f"CREATE TEMP TRIGGER IF NOT EXISTS count_{table}_{event.lower()}"
+                f" AFTER {event} ON main.{table}"
+                f" BEGIN INSERT INTO counted_writes VALUES ('{table}'); END"
+            )
+    (before,) = conn.execute("SELECT count(*) FROM counted_writes").fetchone()
+    return lambda: int(conn.execute("SELECT count(*) FROM counted_writes").fetchone()[0]) - before
 
 
 async def poll(store: Store, payload: bytes, minute: int) -> Batch:
