@@ -36,9 +36,11 @@ def readyz(port: int) -> dict[str, Any]:
 
 
 def status_row(collector: Collector, source: str) -> str:
+    """The source's row in the table of runs (the first; the objectives table follows)."""
     result = collector.cli("status")
-    [row] = [line for line in result.stdout.splitlines() if line.startswith(source + " ")]
-    return row
+    rows = [line for line in result.stdout.splitlines() if line.startswith(source + " ")]
+    assert len(rows) == 2, result.stdout  # runs, then objectives
+    return rows[0]
 
 
 def test_traffic_outlives_every_upstream_fault_and_collects_every_hour(
